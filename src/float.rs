@@ -1,0 +1,85 @@
+//! The scalar type every layer is generic over.
+//!
+//! [`Float`] is implemented for `f32` and `f64`. Its transcendental functions
+//! always call the pure-Rust [`libm`] crate — never the platform's C library —
+//! so the same input gives the same bits on the host and on a Cortex-M
+//! (DESIGN.md, property 7). `num_traits::Float` would silently switch to
+//! `std`'s functions whenever any crate in the build enables its `std`
+//! feature, which is why this crate defines its own trait on top of
+//! [`num_traits::float::FloatCore`].
+
+use core::fmt::{Debug, Display, LowerExp};
+use num_traits::float::FloatCore;
+
+/// A floating-point scalar: `f32` (the default everywhere) or `f64`.
+///
+/// ```
+/// use constnet::Float;
+/// assert_eq!(0.0_f32.exp(), 1.0);
+/// assert_eq!(<f64 as Float>::RUST_NAME, "f64");
+/// ```
+pub trait Float: FloatCore + Debug + Display + LowerExp + Default + Send + Sync + 'static {
+    /// The name of the type in Rust source, used when exporting a model.
+    const RUST_NAME: &'static str;
+
+    /// e^self, from `libm`.
+    fn exp(self) -> Self;
+    /// The natural logarithm, from `libm`.
+    fn ln(self) -> Self;
+    /// ln(1 + self), accurate near zero, from `libm`.
+    fn ln_1p(self) -> Self;
+    /// The hyperbolic tangent, from `libm`.
+    fn tanh(self) -> Self;
+    /// The square root (correctly rounded on every target).
+    fn sqrt(self) -> Self;
+    /// Converts from `f64`, rounding to nearest.
+    fn from_f64(value: f64) -> Self;
+    /// Converts to `f64` (exact for `f32` and `f64`).
+    fn as_f64(self) -> f64;
+    /// Converts a count (a batch size, a fan-in) to this type.
+    fn from_usize(value: usize) -> Self;
+}
+
+macro_rules! impl_float {
+    ($t:ty, $name:literal, $exp:path, $ln:path, $ln1p:path, $tanh:path, $sqrt:path) => {
+        impl Float for $t {
+            const RUST_NAME: &'static str = $name;
+
+            #[inline]
+            fn exp(self) -> Self {
+                $exp(self)
+            }
+            #[inline]
+            fn ln(self) -> Self {
+                $ln(self)
+            }
+            #[inline]
+            fn ln_1p(self) -> Self {
+                $ln1p(self)
+            }
+            #[inline]
+            fn tanh(self) -> Self {
+                $tanh(self)
+            }
+            #[inline]
+            fn sqrt(self) -> Self {
+                $sqrt(self)
+            }
+            #[inline]
+            fn from_f64(value: f64) -> Self {
+                value as $t
+            }
+            #[inline]
+            fn as_f64(self) -> f64 {
+                self as f64
+            }
+            #[inline]
+            fn from_usize(value: usize) -> Self {
+                value as $t
+            }
+        }
+    };
+}
+
+impl_float!(f32, "f32", libm::expf, libm::logf, libm::log1pf, libm::tanhf, libm::sqrtf);
+impl_float!(f64, "f64", libm::exp, libm::log, libm::log1p, libm::tanh, libm::sqrt);

@@ -1,0 +1,258 @@
+//! Activation functions: parameter-free layers that work for any width.
+//!
+//! Each is a zero-sized type (or, for [`Step`] and [`LeakyRelu`], a type that
+//! holds one hyper-parameter) implementing [`Layer`] for every `[F; N]`.
+//! Derivatives follow PyTorch: ReLU′(0) = 0, LeakyReLU′(0) = slope.
+//! NaN inputs give NaN outputs and gradients (IEEE propagation, no panic),
+//! except where the function itself discards its input: `Step`, and `Relu`
+//! whose comparison `x > 0` is false for NaN (as `torch.relu` gives NaN, this
+//! crate's `Relu` returns NaN too — see [`Relu`]).
+
+use core::fmt;
+
+use rand::Rng;
+
+use crate::model::{Tensor, TensorMut, write_float};
+use crate::{Float, Init, Layer, Model, Module};
+
+/// An element-wise activation: y = f(x), with f′ computed from whichever of
+/// x or y the tape keeps.
+trait Elementwise<F: Float> {
+    /// Whether the tape keeps the input (`true`) or the output (`false`).
+    const TAPES_INPUT: bool;
+    /// f(x).
+    fn apply(&self, x: F) -> F;
+    /// f′(x), given x when [`Self::TAPES_INPUT`], else given y = f(x).
+    fn derivative(&self, taped: F) -> F;
+}
+
+/// Implements `Model` (no parameters) and `Layer` (element-wise) for the
+/// activations; `$value` writes the activation as a Rust expression.
+macro_rules! elementwise_layer {
+    ($name:ident $(<$f:ident>)?, |$this:ident, $out:ident| $value:expr) => {
+        impl$(<$f>)? Module for $name $(<$f>)? {}
+
+        impl<F: Float> Model<F> for $name $(<$f>)? {
+            const PARAMS: usize = 0;
+
+            fn init_with<R: Rng + ?Sized>(_init: Init, _rng: &mut R) -> Self {
+                Self::default()
+            }
+            fn zeroed() -> Self {
+                Self::default()
+            }
+            fn tensors(&self) -> impl Iterator<Item = Tensor<'_, F>> {
+                core::iter::empty()
+            }
+            fn tensors_mut(&mut self) -> impl Iterator<Item = TensorMut<'_, F>> {
+                core::iter::empty()
+            }
+            fn write_rust<W: fmt::Write>(&self, $out: &mut W) -> fmt::Result {
+                let $this = self;
+                $value
+            }
+        }
+
+        impl<F: Float, const N: usize> Layer<[F; N]> for $name $(<$f>)? {
+            type Output = [F; N];
+            type Tape = [F; N];
+
+            #[inline]
+            fn eval(&self, x: &[F; N]) -> [F; N] {
+                x.map(|v| self.apply(v))
+            }
+
+            fn eval_tape(&self, x: &[F; N]) -> ([F; N], [F; N]) {
+                let y = self.eval(x);
+                let taped = if <Self as Elementwise<F>>::TAPES_INPUT { *x } else { y };
+                (y, taped)
+            }
+
+            fn backprop(&self, taped: &[F; N], dy: &[F; N], _grads: &mut Self) -> [F; N] {
+                core::array::from_fn(|k| dy[k] * self.derivative(taped[k]))
+            }
+        }
+    };
+}
+
+/// The logistic sigmoid σ(x) = 1 / (1 + e^−x), in (0, 1).
+///
+/// ```
+/// use constnet::prelude::*;
+/// assert_eq!(Sigmoid.forward(&[0.0_f32, f32::INFINITY]), [0.5, 1.0]);
+/// ```
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Sigmoid;
+
+impl<F: Float> Elementwise<F> for Sigmoid {
+    const TAPES_INPUT: bool = false;
+    #[inline]
+    fn apply(&self, x: F) -> F {
+        F::one() / (F::one() + (-x).exp())
+    }
+    #[inline]
+    fn derivative(&self, y: F) -> F {
+        y * (F::one() - y)
+    }
+}
+elementwise_layer!(Sigmoid, |_this, out| out.write_str("constnet::layers::Sigmoid"));
+
+/// The hyperbolic tangent, in (−1, 1).
+///
+/// ```
+/// use constnet::prelude::*;
+/// assert_eq!(Tanh.forward(&[0.0_f32]), [0.0]);
+/// ```
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Tanh;
+
+impl<F: Float> Elementwise<F> for Tanh {
+    const TAPES_INPUT: bool = false;
+    #[inline]
+    fn apply(&self, x: F) -> F {
+        x.tanh()
+    }
+    #[inline]
+    fn derivative(&self, y: F) -> F {
+        F::one() - y * y
+    }
+}
+elementwise_layer!(Tanh, |_this, out| out.write_str("constnet::layers::Tanh"));
+
+/// The rectified linear unit max(0, x); its derivative at 0 is 0, as in
+/// PyTorch. A NaN input gives a NaN output, as `torch.relu` does.
+///
+/// ```
+/// use constnet::prelude::*;
+/// let y = Relu.forward(&[-1.0_f32, 0.0, 2.0, f32::NAN]);
+/// assert_eq!(y[..3], [0.0, 0.0, 2.0]);
+/// assert!(y[3].is_nan());
+/// ```
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Relu;
+
+impl<F: Float> Elementwise<F> for Relu {
+    const TAPES_INPUT: bool = false;
+    #[inline]
+    fn apply(&self, x: F) -> F {
+        // `x < 0` is false for NaN, so NaN passes through.
+        if x < F::zero() { F::zero() } else { x }
+    }
+    #[inline]
+    fn derivative(&self, y: F) -> F {
+        if y > F::zero() { F::one() } else { F::zero() }
+    }
+}
+elementwise_layer!(Relu, |_this, out| out.write_str("constnet::layers::Relu"));
+
+/// The leaky ReLU: x for x > 0, `slope`·x otherwise (slope 0.01 by default,
+/// as PyTorch). Its derivative at 0 is `slope`, as in PyTorch.
+///
+/// ```
+/// use constnet::prelude::*;
+/// assert_eq!(LeakyRelu::default().forward(&[-2.0_f32, 3.0]), [-0.02, 3.0]);
+/// assert_eq!(LeakyRelu::new(0.5).forward(&[-2.0_f32]), [-1.0]);
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct LeakyRelu<F = f32> {
+    /// The slope for x ≤ 0.
+    pub slope: F,
+}
+
+impl<F: Float> LeakyRelu<F> {
+    /// A leaky ReLU with the given slope for x ≤ 0.
+    pub const fn new(slope: F) -> Self {
+        LeakyRelu { slope }
+    }
+}
+
+impl<F: Float> Default for LeakyRelu<F> {
+    /// Slope 0.01, PyTorch's default.
+    fn default() -> Self {
+        LeakyRelu { slope: F::from_f64(0.01) }
+    }
+}
+
+impl<F: Float> Elementwise<F> for LeakyRelu<F> {
+    // The slope may be negative, so the output's sign does not tell the
+    // input's: keep the input.
+    const TAPES_INPUT: bool = true;
+    #[inline]
+    fn apply(&self, x: F) -> F {
+        if x > F::zero() { x } else { self.slope * x }
+    }
+    #[inline]
+    fn derivative(&self, x: F) -> F {
+        if x > F::zero() { F::one() } else { self.slope }
+    }
+}
+elementwise_layer!(LeakyRelu<F>, |this, out| {
+    out.write_str("constnet::layers::LeakyRelu::new(")?;
+    write_float(out, this.slope)?;
+    out.write_char(')')
+});
+
+/// The Heaviside step of the perceptron: 1 if x > `threshold`, else 0.
+///
+/// Its derivative is zero everywhere (the step is not trained by gradient
+/// descent; use it for hand-set perceptrons or after training). With a
+/// threshold, a perceptron's "w·x > t" is `(Dense, Step)` with bias 0, or
+/// threshold 0 and bias −t.
+///
+/// ```
+/// use constnet::prelude::*;
+/// assert_eq!(Step::new(5.0_f32).forward(&[4.0, 5.0, 6.0]), [0.0, 0.0, 1.0]);
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Step<F = f32> {
+    /// The output is 1 strictly above this value.
+    pub threshold: F,
+}
+
+impl<F: Float> Step<F> {
+    /// A step at `threshold`.
+    pub const fn new(threshold: F) -> Self {
+        Step { threshold }
+    }
+}
+
+impl<F: Float> Default for Step<F> {
+    /// A step at 0.
+    fn default() -> Self {
+        Step { threshold: F::zero() }
+    }
+}
+
+impl<F: Float> Elementwise<F> for Step<F> {
+    const TAPES_INPUT: bool = false;
+    #[inline]
+    fn apply(&self, x: F) -> F {
+        if x > self.threshold { F::one() } else { F::zero() }
+    }
+    #[inline]
+    fn derivative(&self, _y: F) -> F {
+        F::zero()
+    }
+}
+elementwise_layer!(Step<F>, |this, out| {
+    out.write_str("constnet::layers::Step::new(")?;
+    write_float(out, this.threshold)?;
+    out.write_char(')')
+});
+
+/// The identity, y = x: a placeholder layer, or a linear output.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Identity;
+
+impl<F: Float> Elementwise<F> for Identity {
+    const TAPES_INPUT: bool = false;
+    #[inline]
+    fn apply(&self, x: F) -> F {
+        x
+    }
+    #[inline]
+    fn derivative(&self, _y: F) -> F {
+        F::one()
+    }
+}
+elementwise_layer!(Identity, |_this, out| out.write_str("constnet::layers::Identity"));

@@ -1,0 +1,166 @@
+//! [`Dense`]: the fully connected layer, z = W·x + b.
+
+use core::fmt;
+
+use rand::Rng;
+
+use crate::kernel::{axpy, dot};
+use crate::layer::SameShape;
+use crate::model::{ParamKind, Tensor, TensorMut, write_array};
+use crate::{Float, Init, Layer, Model, Module};
+
+/// A fully connected layer from `I` inputs to `O` outputs: z = W·x + b.
+///
+/// At its API the weight is `[O][I]`, as PyTorch's `nn.Linear` gives and
+/// takes it (row `o` holds the weights into output `o`), and the bias is
+/// `[O]`. Inside, the weight is stored transposed, `[I][O]`: the forward pass
+/// then adds one column `W[·][i]·x[i]` at a time into `O` independent sums,
+/// which the compiler vectorises without reordering any sum, so the result
+/// has the same bits on every target (see the [`kernel`](crate) notes in
+/// DESIGN.md, property 7). Each output is summed as
+/// `((b + W[o][0]·x[0]) + W[o][1]·x[1]) + …`.
+///
+/// A `Dense` can be built in a `const` or `static` from literal weights,
+/// which puts it in flash on a microcontroller:
+///
+/// ```
+/// use constnet::prelude::*;
+///
+/// static LAYER: Dense<2, 2> = Dense::from_weights([[1.0, 2.0], [3.0, 4.0]], [0.5, -0.5]);
+/// assert_eq!(LAYER.forward(&[1.0, 1.0]), [3.5, 6.5]);
+/// assert_eq!(LAYER.weight(), [[1.0, 2.0], [3.0, 4.0]]);
+/// ```
+#[derive(Clone, Debug, PartialEq)]
+pub struct Dense<const I: usize, const O: usize, F = f32> {
+    /// The weight, transposed: `weight_t[i][o]` is PyTorch's `weight[o][i]`.
+    weight_t: [[F; O]; I],
+    bias: [F; O],
+}
+
+impl<const I: usize, const O: usize, F: Float> Dense<I, O, F> {
+    /// Builds the layer from PyTorch-layout weights `[O][I]` and bias `[O]`.
+    /// A `const fn`, so a model can live in a `static`.
+    pub const fn from_weights(weight: [[F; I]; O], bias: [F; O]) -> Self {
+        const { assert!(I > 0 && O > 0, "a Dense layer needs at least one input and one output") };
+        let mut weight_t = [[weight[0][0]; O]; I];
+        let mut o = 0;
+        while o < O {
+            let mut i = 0;
+            while i < I {
+                weight_t[i][o] = weight[o][i];
+                i += 1;
+            }
+            o += 1;
+        }
+        Dense { weight_t, bias }
+    }
+
+    /// The weight in PyTorch's layout `[O][I]`.
+    pub fn weight(&self) -> [[F; I]; O] {
+        core::array::from_fn(|o| core::array::from_fn(|i| self.weight_t[i][o]))
+    }
+
+    /// The bias.
+    pub const fn bias(&self) -> &[F; O] {
+        &self.bias
+    }
+
+    /// Replaces the weight (PyTorch layout `[O][I]`) and the bias.
+    pub fn set_weights(&mut self, weight: &[[F; I]; O], bias: &[F; O]) {
+        for (o, row) in weight.iter().enumerate() {
+            for (column, &w) in self.weight_t.iter_mut().zip(row) {
+                column[o] = w;
+            }
+        }
+        self.bias = *bias;
+    }
+}
+
+impl<const I: usize, const O: usize, F> Module for Dense<I, O, F> {}
+
+impl<const I: usize, const O: usize, F: Float> Model<F> for Dense<I, O, F> {
+    const PARAMS: usize = I * O + O;
+
+    fn init_with<R: Rng + ?Sized>(init: Init, rng: &mut R) -> Self {
+        let mut layer = Self::zeroed();
+        // Draw in PyTorch's [O][I] order so that a seed means the same matrix
+        // whatever the storage layout.
+        for o in 0..O {
+            for column in layer.weight_t.iter_mut() {
+                column[o] = init.sample(I, O, rng);
+            }
+        }
+        layer
+    }
+
+    fn zeroed() -> Self {
+        Dense { weight_t: [[F::zero(); O]; I], bias: [F::zero(); O] }
+    }
+
+    fn tensors(&self) -> impl Iterator<Item = Tensor<'_, F>> {
+        [
+            Tensor { name: "weight", kind: ParamKind::Weight, data: self.weight_t.as_flattened() },
+            Tensor { name: "bias", kind: ParamKind::Bias, data: &self.bias },
+        ]
+        .into_iter()
+    }
+
+    fn tensors_mut(&mut self) -> impl Iterator<Item = TensorMut<'_, F>> {
+        [
+            TensorMut { name: "weight", kind: ParamKind::Weight, data: self.weight_t.as_flattened_mut() },
+            TensorMut { name: "bias", kind: ParamKind::Bias, data: &mut self.bias },
+        ]
+        .into_iter()
+    }
+
+    fn write_rust<W: fmt::Write>(&self, out: &mut W) -> fmt::Result {
+        out.write_str("constnet::layers::Dense::from_weights([")?;
+        for (o, row) in self.weight().iter().enumerate() {
+            if o > 0 {
+                out.write_str(", ")?;
+            }
+            write_array(out, row)?;
+        }
+        out.write_str("], ")?;
+        write_array(out, &self.bias)?;
+        out.write_char(')')
+    }
+}
+
+/// Accepts any `[F; N]` so that a wrong width is reported through
+/// [`SameShape`], which names both widths.
+impl<const I: usize, const O: usize, const N: usize, F: Float> Layer<[F; N]> for Dense<I, O, F>
+where
+    [F; N]: SameShape<[F; I]>,
+{
+    type Output = [F; O];
+    /// The layer's input.
+    type Tape = [F; I];
+
+    #[inline]
+    fn eval(&self, x: &[F; N]) -> [F; O] {
+        let mut z = self.bias;
+        for (column, &xi) in self.weight_t.iter().zip(x.as_shape()) {
+            axpy(&mut z, column, xi);
+        }
+        z
+    }
+
+    fn eval_tape(&self, x: &[F; N]) -> ([F; O], [F; I]) {
+        (self.eval(x), *x.as_shape())
+    }
+
+    fn backprop(&self, x: &[F; I], dy: &[F; O], grads: &mut Self) -> [F; N] {
+        for (g, &d) in grads.bias.iter_mut().zip(dy) {
+            *g = *g + d;
+        }
+        // dL/dW[o][i] = dy[o]·x[i]: one column of the transposed gradient per
+        // input, vectorised over the outputs.
+        for (g_column, &xi) in grads.weight_t.iter_mut().zip(x) {
+            axpy(g_column, dy, xi);
+        }
+        // dL/dx[i] = Σ_o W[o][i]·dy[o]: a dot product with a stored column.
+        let dx: [F; I] = core::array::from_fn(|i| dot(&self.weight_t[i], dy));
+        SameShape::from_shape(dx)
+    }
+}

@@ -1,0 +1,104 @@
+//! # constnet
+//!
+//! Neural networks whose layer shapes are const generics checked by the
+//! compiler, and which never allocate. The same model type trains on a host
+//! with `cargo test` and runs in `#![no_std]` firmware, with its weights in
+//! a `static` (flash) and every buffer's size known at compile time.
+//!
+//! ## A model in ten lines
+//!
+//! A stack of layers is a tuple. Shapes are checked when the stack is used:
+//! `(Dense<2, 4>, Dense<3, 1>)` does not compile, and the error says that a
+//! layer taking `[f32; 3]` was given `[f32; 4]`.
+//!
+//! ```
+//! use constnet::prelude::*;
+//!
+//! type Xor = (Dense<2, 4>, Tanh, Dense<4, 1>, Sigmoid);
+//! const _: () = assert!(<Xor as Model>::PARAMS == 17); // a compile-time fact
+//!
+//! const DATA: [([f32; 2], [f32; 1]); 4] =
+//!     [([0.0, 0.0], [0.0]), ([0.0, 1.0], [1.0]), ([1.0, 0.0], [1.0]), ([1.0, 1.0], [0.0])];
+//!
+//! let mut rng = Xoshiro256PlusPlus::seed_from_u64(7);
+//! let mut net = Xor::init(&mut rng);              // Xavier-uniform, seeded
+//! let mut opt = Sgd::new(0.5).unwrap();
+//! for _ in 0..2000 {
+//!     let mut grads = Grads::<Xor>::zeroed();
+//!     for (x, y) in &DATA {
+//!         let (out, tape) = net.forward_tape(x);  // keeps what backward needs
+//!         let (_loss, dy) = mse(&out, y);
+//!         net.backward(&tape, &dy, &mut grads);   // accumulates dL/dθ
+//!     }
+//!     grads.scale_params(0.25);                   // the batch mean
+//!     opt.step(&mut net, &grads);
+//! }
+//! for (x, y) in &DATA {
+//!     let [p] = net.forward(x);                   // inference keeps nothing
+//!     assert_eq!(p > 0.5, y[0] > 0.5);
+//! }
+//! ```
+//!
+//! [`train_batch`](train::train_batch) and
+//! [`train_epoch`](train::train_epoch) wrap that loop.
+//!
+//! ## Firmware
+//!
+//! Every layer can be built by a `const fn`, so a trained model is a
+//! `static`, placed in flash. [`Model::write_rust`] exports a trained model
+//! as such an expression:
+//!
+//! ```
+//! use constnet::prelude::*;
+//!
+//! type Tiny = (Dense<2, 1>, Sigmoid);
+//! static NET: Tiny = (Dense::from_weights([[2.0, -2.0]], [0.0]), Sigmoid);
+//! assert_eq!(NET.forward(&[1.0, 1.0]), [0.5]);
+//! ```
+//!
+//! The library is `#![no_std]` without `alloc`, has no `unsafe`, and its
+//! inference path does not panic: indices are all compile-time shapes.
+//!
+//! ## Numbers
+//!
+//! `f32` by default, `f64` supported (`Dense<I, O, f64>`). Conventions follow
+//! PyTorch: a dense weight is `[out][in]` at the API, losses use
+//! `reduction='mean'`, ReLU′(0) = 0. The test suite checks forward values,
+//! losses, gradients and SGD steps against PyTorch to 10⁻¹² in `f64`. Math
+//! functions come from the pure-Rust `libm` on every target, and every sum
+//! has one fixed order, so a model gives the same bits on the host and on a
+//! Cortex-M4F.
+#![cfg_attr(not(test), no_std)]
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+mod error;
+mod float;
+mod forward;
+mod init;
+mod kernel;
+mod layer;
+pub mod layers;
+pub mod loss;
+mod model;
+pub mod optim;
+mod stack;
+pub mod train;
+
+pub use error::{ClassOutOfRange, InvalidHyperparameter, TrainError};
+pub use float::Float;
+pub use forward::{Forward, Module, Tape};
+pub use init::Init;
+pub use layer::{Layer, SameShape};
+pub use model::{Grads, Model, ParamKind, Tensor, TensorMut};
+
+/// Everything a typical program uses, plus the RNG types to seed it.
+pub mod prelude {
+    pub use crate::layers::{Dense, Identity, LeakyRelu, Relu, Sigmoid, Softmax, Step, Tanh};
+    pub use crate::loss::{bce, bce_with_logits, half_sse, mse, one_hot, softmax_cross_entropy};
+    pub use crate::optim::{Optimizer, Sgd};
+    pub use crate::train::{train_batch, train_epoch};
+    pub use crate::{Float, Forward, Grads, Init, Model};
+    pub use rand::SeedableRng;
+    pub use rand::rngs::{SmallRng, Xoshiro256PlusPlus};
+}

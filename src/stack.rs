@@ -1,0 +1,165 @@
+//! Stacks of layers are tuples: `(Dense<2, 4>, Tanh, Dense<4, 1>, Sigmoid)`.
+//!
+//! [`Model`] and [`Layer`] are implemented for tuples of 1 to 16 layers.
+//! A tuple is itself a layer, so nesting makes deeper stacks:
+//! `((Dense<8, 8>, Relu), (Dense<8, 8>, Relu), Dense<8, 1>)`.
+//!
+//! The `Layer` impl of `(L0, L1, …)` takes one type parameter per
+//! intermediate value (`L0: Layer<X, Output = Y0>`, `L1: Layer<Y0, …>`),
+//! so a stack type-checks exactly when each layer accepts its predecessor's
+//! output, and the compiler's error names the layer and the two shapes.
+//!
+//! ```
+//! use constnet::prelude::*;
+//!
+//! type Block = (Dense<8, 8>, Relu);
+//! type Deep = (Dense<3, 8>, Relu, Block, Block, Block, Dense<8, 1>);
+//! const _: () = assert!(<Deep as Model>::PARAMS == 32 + 3 * 72 + 9);
+//!
+//! let net = Deep::init(&mut Xoshiro256PlusPlus::seed_from_u64(1));
+//! let [y] = net.forward(&[0.1, 0.2, 0.3]);
+//! assert!(y.is_finite());
+//! ```
+
+use core::fmt;
+
+use rand::Rng;
+
+use crate::model::{Tensor, TensorMut};
+use crate::{Float, Init, Layer, Model, Module};
+
+impl<L0: Module> Module for (L0,) {}
+
+impl<F: Float, L0: Model<F>> Model<F> for (L0,) {
+    const PARAMS: usize = L0::PARAMS;
+
+    fn init_with<Rg: Rng + ?Sized>(init: Init, rng: &mut Rg) -> Self {
+        (L0::init_with(init, rng),)
+    }
+    fn zeroed() -> Self {
+        (L0::zeroed(),)
+    }
+    fn tensors(&self) -> impl Iterator<Item = Tensor<'_, F>> {
+        self.0.tensors()
+    }
+    fn tensors_mut(&mut self) -> impl Iterator<Item = TensorMut<'_, F>> {
+        self.0.tensors_mut()
+    }
+    fn write_rust<W: fmt::Write>(&self, out: &mut W) -> fmt::Result {
+        out.write_char('(')?;
+        self.0.write_rust(out)?;
+        out.write_str(",)")
+    }
+}
+
+impl<X, L0: Layer<X>> Layer<X> for (L0,) {
+    type Output = L0::Output;
+    type Tape = (L0::Tape,);
+
+    fn eval(&self, x: &X) -> Self::Output {
+        self.0.eval(x)
+    }
+    fn eval_tape(&self, x: &X) -> (Self::Output, Self::Tape) {
+        let (y, tape) = self.0.eval_tape(x);
+        (y, (tape,))
+    }
+    fn backprop(&self, tape: &Self::Tape, dy: &Self::Output, grads: &mut Self) -> X {
+        self.0.backprop(&tape.0, dy, &mut grads.0)
+    }
+}
+
+/// Implements `Model` and `Layer` for one tuple. Each layer comes as
+/// `(type index tape input output)`; the last layer's output is the stack's.
+/// `reversed` lists the middle layers last-first, for the backward pass.
+macro_rules! impl_stack {
+    (
+        first: ($L0:ident $i0:tt $t0:ident $X:ident),
+        middle: [$(($M:ident $mi:tt $mt:ident $MX:ty))*],
+        last: ($Ln:ident $ln:tt $tn:ident $LX:ty),
+        reversed: [$(($R:ident $ri:tt))*]
+    ) => {
+        impl<$L0: Module, $($M: Module,)* $Ln: Module> Module for ($L0, $($M,)* $Ln) {}
+
+        impl<F: Float, $L0: Model<F>, $($M: Model<F>,)* $Ln: Model<F>> Model<F> for ($L0, $($M,)* $Ln) {
+            const PARAMS: usize = $L0::PARAMS $(+ $M::PARAMS)* + $Ln::PARAMS;
+
+            fn init_with<Rg: Rng + ?Sized>(init: Init, rng: &mut Rg) -> Self {
+                // A tuple expression evaluates left to right: layers draw from
+                // the RNG in stack order.
+                ($L0::init_with(init, rng), $($M::init_with(init, rng),)* $Ln::init_with(init, rng))
+            }
+            fn zeroed() -> Self {
+                ($L0::zeroed(), $($M::zeroed(),)* $Ln::zeroed())
+            }
+            fn tensors(&self) -> impl Iterator<Item = Tensor<'_, F>> {
+                self.$i0.tensors() $(.chain(self.$mi.tensors()))* .chain(self.$ln.tensors())
+            }
+            fn tensors_mut(&mut self) -> impl Iterator<Item = TensorMut<'_, F>> {
+                self.$i0.tensors_mut() $(.chain(self.$mi.tensors_mut()))* .chain(self.$ln.tensors_mut())
+            }
+            fn write_rust<W: fmt::Write>(&self, out: &mut W) -> fmt::Result {
+                out.write_str("(\n    ")?;
+                self.$i0.write_rust(out)?;
+                $(
+                    out.write_str(",\n    ")?;
+                    self.$mi.write_rust(out)?;
+                )*
+                out.write_str(",\n    ")?;
+                self.$ln.write_rust(out)?;
+                out.write_str(",\n)")
+            }
+        }
+
+        impl<$X, $L0, $($M,)* $Ln> Layer<$X> for ($L0, $($M,)* $Ln)
+        where
+            $L0: Layer<$X>,
+            $($M: Layer<$MX>,)*
+            $Ln: Layer<$LX>,
+        {
+            type Output = $Ln::Output;
+            type Tape = ($L0::Tape, $($M::Tape,)* $Ln::Tape);
+
+            #[inline]
+            fn eval(&self, x: &$X) -> Self::Output {
+                let y = &self.$i0.eval(x);
+                $(let y = &self.$mi.eval(y);)*
+                self.$ln.eval(y)
+            }
+
+            fn eval_tape(&self, x: &$X) -> (Self::Output, Self::Tape) {
+                let (y, $t0) = self.$i0.eval_tape(x);
+                $(let (y, $mt) = self.$mi.eval_tape(&y);)*
+                let (y, $tn) = self.$ln.eval_tape(&y);
+                (y, ($t0, $($mt,)* $tn))
+            }
+
+            fn backprop(&self, tape: &Self::Tape, dy: &Self::Output, grads: &mut Self) -> $X {
+                let d = &self.$ln.backprop(&tape.$ln, dy, &mut grads.$ln);
+                $(let d = &self.$ri.backprop(&tape.$ri, d, &mut grads.$ri);)*
+                self.$i0.backprop(&tape.$i0, d, &mut grads.$i0)
+            }
+        }
+    };
+}
+
+/// Walks the list of layers, emitting one `impl_stack!` per tuple length:
+/// `$prev` is the previous layer's output type, `[$acc]` the layers so far,
+/// `[$rev]` the middle layers so far, last first.
+macro_rules! impl_stacks {
+    ($prev:ty; [$first:tt $($acc:tt)*] [$($rev:tt)*] ($L:ident $i:tt $t:ident) $($rest:tt)*) => {
+        impl_stack! {
+            first: $first,
+            middle: [$($acc)*],
+            last: ($L $i $t $prev),
+            reversed: [$($rev)*]
+        }
+        impl_stacks! { $L::Output; [$first $($acc)* ($L $i $t $prev)] [($L $i) $($rev)*] $($rest)* }
+    };
+    ($prev:ty; [$($acc:tt)*] [$($rev:tt)*]) => {};
+}
+
+impl_stacks! {
+    L0::Output; [(L0 0 t0 X)] []
+    (L1 1 t1) (L2 2 t2) (L3 3 t3) (L4 4 t4) (L5 5 t5) (L6 6 t6) (L7 7 t7)
+    (L8 8 t8) (L9 9 t9) (L10 10 t10) (L11 11 t11) (L12 12 t12) (L13 13 t13) (L14 14 t14) (L15 15 t15)
+}
