@@ -1,0 +1,52 @@
+//! Facts about models that the compiler checks: parameter counts, byte
+//! sizes, and that models are plain data that fits in a `static`.
+
+use constnet::prelude::*;
+use constnet::{Layer, Tape};
+use static_assertions::{assert_eq_size, assert_impl_all, assert_not_impl_any, const_assert_eq};
+
+type Xor = (Dense<2, 4>, Tanh, Dense<4, 1>, Sigmoid);
+type Digits = (Dense<64, 32>, Tanh, Dense<32, 10>);
+type Digits64 = (Dense<64, 32, f64>, Tanh, Dense<32, 10, f64>);
+
+// Parameter counts and sizes are associated consts.
+const_assert_eq!(<Xor as Model>::PARAMS, 17);
+const_assert_eq!(<Xor as Model>::BYTES, 68);
+const_assert_eq!(<Digits as Model>::PARAMS, 64 * 32 + 32 + 32 * 10 + 10);
+const_assert_eq!(<Digits64 as Model<f64>>::BYTES, 2410 * 8);
+
+// A model is exactly its parameters: activations are zero-sized, nothing is
+// boxed or padded.
+assert_eq_size!(Xor, [f32; 17]);
+assert_eq_size!(Digits, [f32; 2410]);
+assert_eq_size!(Tanh, ());
+assert_eq_size!((Relu, Sigmoid, Softmax, Identity), ());
+
+// The training tape's size is known at compile time too: the XOR tape holds
+// the two Dense inputs (2 + 4) and the two activation outputs (4 + 1).
+assert_eq_size!(Tape<[f32; 2], <Xor as Layer<[f32; 2]>>::Tape>, [f32; 11]);
+
+// Models are plain data: thread-safe, cloneable, comparable, and not Copy
+// (so a large model is never copied by accident).
+assert_impl_all!(Xor: Send, Sync, Clone, PartialEq, core::fmt::Debug);
+assert_not_impl_any!(Dense<2, 2>: Copy);
+
+// A model is built by `const fn`s, so it can live in a `static` (flash on a
+// microcontroller) and its budget can be checked before anything runs.
+static NAND: (Dense<2, 1>, Step) = (Dense::from_weights([[-2.0, -2.0]], [3.0]), Step::new(0.0));
+const FLASH_BUDGET: usize = 16 * 1024;
+const _: () = assert!(<Digits as Model>::BYTES <= FLASH_BUDGET);
+
+#[test]
+fn a_static_model_runs() {
+    assert_eq!(NAND.forward(&[1.0, 1.0]), [0.0]);
+    assert_eq!(NAND.forward(&[0.0, 1.0]), [1.0]);
+}
+
+#[test]
+fn tensor_views_cover_every_parameter_once() {
+    let net = Digits::init(&mut Xoshiro256PlusPlus::seed_from_u64(0));
+    let names: Vec<_> = net.tensors().map(|t| (t.name, t.data.len())).collect();
+    assert_eq!(names, [("weight", 2048), ("bias", 32), ("weight", 320), ("bias", 10)]);
+    assert_eq!(names.iter().map(|(_, n)| n).sum::<usize>(), <Digits as Model>::PARAMS);
+}
