@@ -1,7 +1,8 @@
 //! The scalar type every layer is generic over.
 //!
 //! [`Float`] is implemented for `f32` and `f64`. Its transcendental functions
-//! always call the pure-Rust [`libm`] crate — never the platform's C library —
+//! are pure Rust — the [`libm`] crate, and for `f32` tanh the crate's own
+//! faster function (see [`Float::tanh`]) — never the platform's C library,
 //! so the same input gives the same bits on the host and on a Cortex-M
 //! (DESIGN.md, property 7). `num_traits::Float` would silently switch to
 //! `std`'s functions whenever any crate in the build enables its `std`
@@ -15,7 +16,8 @@ use num_traits::float::FloatCore;
 ///
 /// ```
 /// use constnet::Float;
-/// assert_eq!(0.0_f32.exp(), 1.0);
+/// assert_eq!(Float::exp(0.0_f32), 1.0);
+/// assert_eq!(Float::tanh(f32::INFINITY), 1.0);
 /// assert_eq!(<f64 as Float>::RUST_NAME, "f64");
 /// ```
 pub trait Float: FloatCore + Debug + Display + LowerExp + Default + Send + Sync + 'static {
@@ -28,7 +30,10 @@ pub trait Float: FloatCore + Debug + Display + LowerExp + Default + Send + Sync 
     fn ln(self) -> Self;
     /// ln(1 + self), accurate near zero, from `libm`.
     fn ln_1p(self) -> Self;
-    /// The hyperbolic tangent, from `libm`.
+    /// The hyperbolic tangent: for `f64` from `libm`; for `f32` the crate's
+    /// own branch-free function (relative error below 2.1·10⁻⁷ for every
+    /// input, against 1.7·10⁻⁷ for `libm::tanhf`; about five times faster,
+    /// and it vectorises over a layer). NaN gives NaN, ±∞ give ±1.
     fn tanh(self) -> Self;
     /// The square root (correctly rounded on every target).
     fn sqrt(self) -> Self;
@@ -81,5 +86,5 @@ macro_rules! impl_float {
     };
 }
 
-impl_float!(f32, "f32", libm::expf, libm::logf, libm::log1pf, libm::tanhf, libm::sqrtf);
+impl_float!(f32, "f32", libm::expf, libm::logf, libm::log1pf, crate::math::tanh_f32, libm::sqrtf);
 impl_float!(f64, "f64", libm::exp, libm::log, libm::log1p, libm::tanh, libm::sqrt);

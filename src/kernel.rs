@@ -44,6 +44,29 @@ pub(crate) fn axpy<F: Float>(acc: &mut [F], column: &[F], scale: F) {
     }
 }
 
+/// `z[o] = ((z[o] + columns[0][o]·x[0]) + columns[1][o]·x[1]) + …` for every
+/// `o`: a matrix-vector product over column-major (transposed) weights, each
+/// output summed in increasing input order — exactly the sums of repeated
+/// [`axpy`], so exactly its bits.
+///
+/// The inputs are taken four at a time: one pass over `z` adds four terms to
+/// each output, in order, so each partial sum is loaded and stored once per
+/// four multiply-adds instead of once per one. The compiler vectorises the
+/// pass over `o` as before; only how often a sum goes through memory changes.
+#[inline]
+pub(crate) fn matvec_t<F: Float, const I: usize, const O: usize>(z: &mut [F; O], columns: &[[F; O]; I], x: &[F; I]) {
+    let (column_quads, column_tail) = columns.as_chunks::<4>();
+    let (x_quads, x_tail) = x.as_chunks::<4>();
+    for ([c0, c1, c2, c3], &[x0, x1, x2, x3]) in column_quads.iter().zip(x_quads) {
+        for ((((zo, &w0), &w1), &w2), &w3) in z.iter_mut().zip(c0).zip(c1).zip(c2).zip(c3) {
+            *zo = (((*zo + w0 * x0) + w1 * x1) + w2 * x2) + w3 * x3;
+        }
+    }
+    for (column, &xi) in column_tail.iter().zip(x_tail) {
+        axpy(z, column, xi);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -65,9 +65,9 @@
 //! PyTorch: a dense weight is `[out][in]` at the API, losses use
 //! `reduction='mean'`, ReLU′(0) = 0. The test suite checks forward values,
 //! losses, gradients and SGD steps against PyTorch to 10⁻¹² in `f64`. Math
-//! functions come from the pure-Rust `libm` on every target, and every sum
-//! has one fixed order, so a model gives the same bits on the host and on a
-//! Cortex-M4F.
+//! functions are pure Rust on every target (`libm`, and the crate's own `f32`
+//! tanh), and every sum has one fixed order, so a model gives the same bits
+//! on the host and on a Cortex-M4F.
 #![cfg_attr(not(test), no_std)]
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
@@ -80,6 +80,7 @@ mod kernel;
 mod layer;
 pub mod layers;
 pub mod loss;
+mod math;
 mod model;
 pub mod optim;
 mod stack;

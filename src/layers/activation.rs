@@ -59,7 +59,13 @@ macro_rules! elementwise_layer {
 
             #[inline]
             fn eval(&self, x: &[F; N]) -> [F; N] {
-                x.map(|v| self.apply(v))
+                // An in-place loop rather than `array::map`, which the
+                // compiler vectorises far less reliably.
+                let mut y = *x;
+                for v in y.iter_mut() {
+                    *v = self.apply(*v);
+                }
+                y
             }
 
             fn eval_tape(&self, x: &[F; N]) -> ([F; N], [F; N]) {
@@ -98,6 +104,10 @@ impl<F: Float> Elementwise<F> for Sigmoid {
 elementwise_layer!(Sigmoid, |_this, out| out.write_str("constnet::layers::Sigmoid"));
 
 /// The hyperbolic tangent, in (−1, 1).
+///
+/// Computed by [`Float::tanh`]: in `f32` the crate's own branch-free
+/// function (same bits on every target, vectorised over the layer), in `f64`
+/// `libm::tanh`. NaN gives NaN, ±∞ give ±1.
 ///
 /// ```
 /// use constnet::prelude::*;

@@ -4,7 +4,7 @@ use core::fmt;
 
 use rand::Rng;
 
-use crate::kernel::{axpy, dot};
+use crate::kernel::{axpy, dot, matvec_t};
 use crate::layer::SameShape;
 use crate::model::{ParamKind, Tensor, TensorMut, write_array};
 use crate::{Float, Init, Layer, Model, Module};
@@ -14,11 +14,10 @@ use crate::{Float, Init, Layer, Model, Module};
 /// At its API the weight is `[O][I]`, as PyTorch's `nn.Linear` gives and
 /// takes it (row `o` holds the weights into output `o`), and the bias is
 /// `[O]`. Inside, the weight is stored transposed, `[I][O]`: the forward pass
-/// then adds one column `W[·][i]·x[i]` at a time into `O` independent sums,
-/// which the compiler vectorises without reordering any sum, so the result
-/// has the same bits on every target (see the [`kernel`](crate) notes in
-/// DESIGN.md, property 7). Each output is summed as
-/// `((b + W[o][0]·x[0]) + W[o][1]·x[1]) + …`.
+/// then adds the columns `W[·][i]·x[i]`, in order of `i`, into `O`
+/// independent sums, which the compiler vectorises without reordering any
+/// sum, so the result has the same bits on every target. Each output is summed as
+/// `((b + W[o][0]·x[0]) + W[o][1]·x[1]) + …`, in that order, everywhere.
 ///
 /// A `Dense` can be built in a `const` or `static` from literal weights,
 /// which puts it in flash on a microcontroller:
@@ -140,9 +139,7 @@ where
     #[inline]
     fn eval(&self, x: &[F; N]) -> [F; O] {
         let mut z = self.bias;
-        for (column, &xi) in self.weight_t.iter().zip(x.as_shape()) {
-            axpy(&mut z, column, xi);
-        }
+        matvec_t(&mut z, &self.weight_t, x.as_shape());
         z
     }
 
