@@ -35,7 +35,7 @@ fn every_float_round_trips_through_the_exported_text() {
 
     let numbers = source.trim_start_matches("constnet::layers::Dense::from_weights(").trim_end_matches(')');
     let parsed: Vec<f64> = numbers
-        .split(|c: char| c == '[' || c == ']' || c == ',')
+        .split(['[', ']', ','])
         .map(str::trim)
         .filter(|token| !token.is_empty())
         .map(|token| match token {

@@ -106,4 +106,3 @@ fn non_finite_loss_stops_training_without_touching_the_model() {
     assert_eq!(train_epoch(&mut net, &mut sgd, &XOR, 0, mse), Err(TrainError::ZeroBatchSize));
     assert_eq!(train_epoch(&mut net, &mut sgd, &XOR[..0], 4, mse), Err(TrainError::Empty));
 }
-
