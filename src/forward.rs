@@ -51,7 +51,7 @@ pub trait Module {}
 /// use constnet::prelude::*;
 ///
 /// type Net = (Dense<2, 1>, Sigmoid);
-/// let net: Net = (Dense::from_weights([[1.0, -1.0]], [0.0]), Sigmoid);
+/// let mut net: Net = (Dense::from_weights([[1.0, -1.0]], [0.0]), Sigmoid);
 /// assert_eq!(net.forward(&[2.0, 2.0]), [0.5]);
 ///
 /// let mut grads = Grads::<Net>::zeroed();
@@ -71,10 +71,12 @@ pub trait Forward {
         self.eval(x)
     }
 
-    /// Training: computes the output and the [`Tape`] that
-    /// [`backward`](Forward::backward) needs.
+    /// Training: computes the output in training mode and the [`Tape`] that
+    /// [`backward`](Forward::backward) needs. `&mut self` because training
+    /// updates some layers' state (batch-norm running statistics, dropout's
+    /// RNG); [`forward`](Forward::forward) is inference and changes nothing.
     #[inline]
-    fn forward_tape<X>(&self, x: &X) -> (<Self as Layer<X>>::Output, Tape<X, <Self as Layer<X>>::Tape>)
+    fn forward_tape<X>(&mut self, x: &X) -> (<Self as Layer<X>>::Output, Tape<X, <Self as Layer<X>>::Tape>)
     where
         Self: Layer<X>,
     {

@@ -10,10 +10,13 @@
 /// as a shape mismatch naming both widths.
 ///
 /// * [`eval`](Layer::eval) is inference: `&self`, keeps nothing.
-/// * [`eval_tape`](Layer::eval_tape) also returns a [`Tape`](Layer::Tape)
-///   holding what the backward pass needs. Its type is computed from the
-///   layer's type, so its size is known at compile time and it lives on the
-///   stack.
+/// * [`eval_tape`](Layer::eval_tape) is a training step's forward pass: it
+///   also returns a [`Tape`](Layer::Tape) holding what the backward pass
+///   needs, whose type is computed from the layer's type (so its size is
+///   known at compile time and it lives on the stack). It takes `&mut self`
+///   because some layers behave differently in training and update state
+///   there: batch normalisation uses the batch's statistics and updates its
+///   running ones; dropout draws a mask from its own RNG.
 /// * [`backprop`](Layer::backprop) takes that tape and dL/d(output), *adds*
 ///   the parameter gradients into `grads` (a model-shaped accumulator, see
 ///   [`Model`](crate::Model)) and returns dL/d(input).
@@ -25,7 +28,7 @@
 /// use constnet::prelude::*;
 /// use constnet::Layer;
 ///
-/// let layer: Dense<2, 1> = Dense::from_weights([[1.0, -1.0]], [0.5]);
+/// let mut layer: Dense<2, 1> = Dense::from_weights([[1.0, -1.0]], [0.5]);
 /// let (y, tape) = layer.eval_tape(&[2.0, 1.0]);
 /// let mut grads = Dense::zeroed();
 /// let dx: [f32; 2] = layer.backprop(&tape, &[1.0], &mut grads);
@@ -47,9 +50,9 @@ pub trait Layer<X> {
     /// Inference: computes the output and keeps nothing.
     fn eval(&self, x: &X) -> Self::Output;
 
-    /// Training: computes the output and the tape for
-    /// [`backprop`](Layer::backprop).
-    fn eval_tape(&self, x: &X) -> (Self::Output, Self::Tape);
+    /// Training: computes the output (in training mode) and the tape for
+    /// [`backprop`](Layer::backprop), updating any training state.
+    fn eval_tape(&mut self, x: &X) -> (Self::Output, Self::Tape);
 
     /// Back-propagates `dy` (dL/d output) through the step recorded in
     /// `tape`: adds dL/dθ into `grads` and returns dL/dx.

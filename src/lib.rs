@@ -98,7 +98,7 @@ pub mod prelude {
     pub use crate::layers::{Dense, Identity, LeakyRelu, Relu, Sigmoid, Softmax, Step, Tanh};
     pub use crate::loss::{bce, bce_with_logits, half_sse, mse, one_hot, softmax_cross_entropy};
     pub use crate::optim::{Optimizer, Sgd};
-    pub use crate::train::{train_batch, train_epoch};
+    pub use crate::train::{train_batch, train_batched, train_epoch};
     pub use crate::{Float, Forward, Grads, Init, Model};
     pub use rand::SeedableRng;
     pub use rand::rngs::{SmallRng, Xoshiro256PlusPlus};

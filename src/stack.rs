@@ -59,7 +59,7 @@ impl<X, L0: Layer<X>> Layer<X> for (L0,) {
     fn eval(&self, x: &X) -> Self::Output {
         self.0.eval(x)
     }
-    fn eval_tape(&self, x: &X) -> (Self::Output, Self::Tape) {
+    fn eval_tape(&mut self, x: &X) -> (Self::Output, Self::Tape) {
         let (y, tape) = self.0.eval_tape(x);
         (y, (tape,))
     }
@@ -126,7 +126,7 @@ macro_rules! impl_stack {
                 self.$ln.eval(y)
             }
 
-            fn eval_tape(&self, x: &$X) -> (Self::Output, Self::Tape) {
+            fn eval_tape(&mut self, x: &$X) -> (Self::Output, Self::Tape) {
                 let (y, $t0) = self.$i0.eval_tape(x);
                 $(let (y, $mt) = self.$mi.eval_tape(&y);)*
                 let (y, $tn) = self.$ln.eval_tape(&y);

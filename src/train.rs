@@ -102,3 +102,58 @@ where
     }
     Ok(total / F::from_usize(data.len()))
 }
+
+/// Trains on one mini-batch held as an array, running the whole batch through
+/// the stack at once: `model` sees `[X; B]`, so layers that couple the
+/// samples of a batch (batch normalisation) use the batch's statistics.
+/// Computes each sample's loss, back-propagates the batch, averages the
+/// gradients and applies one optimiser step; returns the batch's mean loss.
+///
+/// For stacks without batch-coupled layers this gives the same bits as
+/// [`train_batch`] on the same samples. If the mean loss is not finite, the
+/// trainable parameters are left unchanged and
+/// [`TrainError::NonFiniteLoss`] is returned (training-mode state such as
+/// batch-norm running statistics has already seen the batch).
+///
+/// ```
+/// use constnet::prelude::*;
+///
+/// let mut net: (Dense<1, 1>, Identity) = (Dense::from_weights([[0.0]], [0.0]), Identity);
+/// let mut sgd = Sgd::new(0.1).unwrap();
+/// let loss = train_batched(&mut net, &mut sgd, &[[1.0], [2.0]], &[[2.0], [4.0]], mse).unwrap();
+/// assert_eq!(loss, 10.0); // ((0 − 2)² + (0 − 4)²) / 2
+/// ```
+pub fn train_batched<F, X, Y, Out, M, O, L, const B: usize>(
+    model: &mut M,
+    optimizer: &mut O,
+    inputs: &[X; B],
+    targets: &[Y; B],
+    mut loss: L,
+) -> Result<F, TrainError>
+where
+    F: Float,
+    M: Model<F> + Layer<[X; B], Output = [Out; B]>,
+    O: Optimizer<F, M>,
+    L: FnMut(&Out, &Y) -> (F, Out),
+{
+    if B == 0 {
+        return Err(TrainError::Empty);
+    }
+    let (outputs, tape) = model.forward_tape(inputs);
+    let mut total = F::zero();
+    let d_outputs: [Out; B] = core::array::from_fn(|b| {
+        let (value, d_output) = loss(&outputs[b], &targets[b]);
+        total = total + value;
+        d_output
+    });
+    let scale = F::one() / F::from_usize(B);
+    let mean = total * scale;
+    if !mean.is_finite() {
+        return Err(TrainError::NonFiniteLoss { first_sample: 0, loss: mean.as_f64() });
+    }
+    let mut grads = M::zeroed();
+    model.backward(&tape, &d_outputs, &mut grads);
+    grads.scale_params(scale);
+    optimizer.step(model, &grads);
+    Ok(mean)
+}

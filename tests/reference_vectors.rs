@@ -361,7 +361,7 @@ fn activation_backward<F: Float, A, const N: usize>(act: &A, z: &[F; N], da: &[F
 where
     A: Layer<[F; N], Output = [F; N]> + Forward + Clone,
 {
-    let (_, tape) = act.forward_tape(z);
+    let (_, tape) = act.clone().forward_tape(z);
     act.backward(&tape, da, &mut act.clone())
 }
 
@@ -529,7 +529,7 @@ where
     assert_eq!(layout, N::layout(), "{name}: layer layout");
     assert_eq!(c.inputs.len(), batch, "{name}: batch size");
 
-    let net = N::from_params(&c.params_initial);
+    let mut net = N::from_params(&c.params_initial);
     if F::RUST_NAME == "f64" {
         // from_weights/weight() round-trip the [out][in] layout exactly.
         assert_eq!(net.params(), c.params_initial, "{name}: parameters round trip");
@@ -731,7 +731,7 @@ where
     let value = act.forward(&x);
     check.vector("value", &[], &value, &expected.value);
 
-    let (taped_value, tape) = act.forward_tape(&x);
+    let (taped_value, tape) = act.clone().forward_tape(&x);
     assert_eq!(taped_value, value, "activations.{name}: forward_tape and forward agree");
     let derivative = act.backward(&tape, &[1.0; TABLE_LEN], &mut act.clone());
     check.vector("derivative", &[], &derivative, &expected.derivative);

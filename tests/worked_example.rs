@@ -199,7 +199,7 @@ fn loss_is_half_the_squared_error() {
 /// (the stored MSE gradients times 0.5) all agree.
 #[test]
 fn gradients() {
-    let net = net();
+    let mut net = net();
     let (output, tape) = net.forward_tape(&X);
     let (_, d_output) = half_sse(&output, &Y);
     let mut grads = Grads::<Net>::zeroed();

@@ -68,7 +68,7 @@ macro_rules! elementwise_layer {
                 y
             }
 
-            fn eval_tape(&self, x: &[F; N]) -> ([F; N], [F; N]) {
+            fn eval_tape(&mut self, x: &[F; N]) -> ([F; N], [F; N]) {
                 let y = self.eval(x);
                 let taped = if <Self as Elementwise<F>>::TAPES_INPUT { *x } else { y };
                 (y, taped)
@@ -76,6 +76,27 @@ macro_rules! elementwise_layer {
 
             fn backprop(&self, taped: &[F; N], dy: &[F; N], _grads: &mut Self) -> [F; N] {
                 core::array::from_fn(|k| dy[k] * self.derivative(taped[k]))
+            }
+        }
+
+        /// A batch is transformed row by row.
+        impl<F: Float, const N: usize, const B: usize> Layer<[[F; N]; B]> for $name $(<$f>)? {
+            type Output = [[F; N]; B];
+            type Tape = [[F; N]; B];
+
+            #[inline]
+            fn eval(&self, x: &[[F; N]; B]) -> [[F; N]; B] {
+                core::array::from_fn(|b| Layer::<[F; N]>::eval(self, &x[b]))
+            }
+
+            fn eval_tape(&mut self, x: &[[F; N]; B]) -> ([[F; N]; B], [[F; N]; B]) {
+                let y = Layer::<[[F; N]; B]>::eval(self, x);
+                let taped = if <Self as Elementwise<F>>::TAPES_INPUT { *x } else { y };
+                (y, taped)
+            }
+
+            fn backprop(&self, taped: &[[F; N]; B], dy: &[[F; N]; B], grads: &mut Self) -> [[F; N]; B] {
+                core::array::from_fn(|b| Layer::<[F; N]>::backprop(self, &taped[b], &dy[b], grads))
             }
         }
     };

@@ -143,7 +143,7 @@ where
         z
     }
 
-    fn eval_tape(&self, x: &[F; N]) -> ([F; O], [F; I]) {
+    fn eval_tape(&mut self, x: &[F; N]) -> ([F; O], [F; I]) {
         (self.eval(x), *x.as_shape())
     }
 
@@ -159,5 +159,33 @@ where
         // dL/dx[i] = Σ_o W[o][i]·dy[o]: a dot product with a stored column.
         let dx: [F; I] = core::array::from_fn(|i| dot(&self.weight_t[i], dy));
         SameShape::from_shape(dx)
+    }
+}
+
+/// A batch `[[F; N]; B]` runs sample by sample, in order, through the
+/// single-sample kernels: each output has exactly the bits of a per-sample
+/// [`eval`](Layer::eval), and the gradients those of per-sample
+/// accumulation.
+impl<const I: usize, const O: usize, const N: usize, const B: usize, F: Float> Layer<[[F; N]; B]> for Dense<I, O, F>
+where
+    [F; N]: SameShape<[F; I]>,
+{
+    type Output = [[F; O]; B];
+    /// The layer's inputs.
+    type Tape = [[F; I]; B];
+
+    #[inline]
+    fn eval(&self, x: &[[F; N]; B]) -> [[F; O]; B] {
+        core::array::from_fn(|b| <Self as Layer<[F; I]>>::eval(self, x[b].as_shape()))
+    }
+
+    fn eval_tape(&mut self, x: &[[F; N]; B]) -> ([[F; O]; B], [[F; I]; B]) {
+        (self.eval(x), core::array::from_fn(|b| *x[b].as_shape()))
+    }
+
+    fn backprop(&self, x: &[[F; I]; B], dy: &[[F; O]; B], grads: &mut Self) -> [[F; N]; B] {
+        // `from_fn` calls the closure for b = 0, 1, … in order, so the
+        // gradients accumulate in the same order as a per-sample loop.
+        core::array::from_fn(|b| SameShape::from_shape(<Self as Layer<[F; I]>>::backprop(self, &x[b], &dy[b], grads)))
     }
 }

@@ -76,7 +76,7 @@ impl<F: Float, const N: usize> Layer<[F; N]> for Softmax {
         softmax(z)
     }
 
-    fn eval_tape(&self, z: &[F; N]) -> ([F; N], [F; N]) {
+    fn eval_tape(&mut self, z: &[F; N]) -> ([F; N], [F; N]) {
         let p = softmax(z);
         (p, p)
     }
@@ -87,3 +87,24 @@ impl<F: Float, const N: usize> Layer<[F; N]> for Softmax {
         core::array::from_fn(|k| p[k] * (dy[k] - weighted))
     }
 }
+
+/// A batch is normalised row by row.
+impl<F: Float, const N: usize, const B: usize> Layer<[[F; N]; B]> for Softmax {
+    type Output = [[F; N]; B];
+    /// The probabilities.
+    type Tape = [[F; N]; B];
+
+    fn eval(&self, z: &[[F; N]; B]) -> [[F; N]; B] {
+        core::array::from_fn(|b| softmax(&z[b]))
+    }
+
+    fn eval_tape(&mut self, z: &[[F; N]; B]) -> ([[F; N]; B], [[F; N]; B]) {
+        let p = Layer::<[[F; N]; B]>::eval(self, z);
+        (p, p)
+    }
+
+    fn backprop(&self, p: &[[F; N]; B], dy: &[[F; N]; B], grads: &mut Self) -> [[F; N]; B] {
+        core::array::from_fn(|b| Layer::<[F; N]>::backprop(self, &p[b], &dy[b], grads))
+    }
+}
+
