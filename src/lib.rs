@@ -95,7 +95,9 @@ pub use model::{Grads, Model, ParamKind, Tensor, TensorMut};
 
 /// Everything a typical program uses, plus the RNG types to seed it.
 pub mod prelude {
-    pub use crate::layers::{Dense, Identity, LeakyRelu, Relu, Sigmoid, Softmax, Step, Tanh};
+    pub use crate::layers::{
+        BatchNorm1d, Dense, Dropout, Identity, LayerNorm, LeakyRelu, Relu, Sigmoid, Softmax, Step, Tanh,
+    };
     pub use crate::loss::{bce, bce_with_logits, half_sse, mse, one_hot, softmax_cross_entropy};
     pub use crate::optim::{Optimizer, Sgd};
     pub use crate::train::{train_batch, train_batched, train_epoch};

@@ -107,4 +107,3 @@ impl<F: Float, const N: usize, const B: usize> Layer<[[F; N]; B]> for Softmax {
         core::array::from_fn(|b| Layer::<[F; N]>::backprop(self, &p[b], &dy[b], grads))
     }
 }
-
