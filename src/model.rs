@@ -132,6 +132,27 @@ pub trait Model<F: Float = f32>: Module + Sized {
 /// (see [`Model`]). `Grads::<Net>::zeroed()` starts an accumulator.
 pub type Grads<M> = M;
 
+/// The tensor views of a layer with one weight and one bias, the common case.
+pub(crate) fn weight_and_bias<'a, F>(weight: &'a [F], bias: &'a [F]) -> impl Iterator<Item = Tensor<'a, F>> {
+    [
+        Tensor { name: "weight", kind: ParamKind::Weight, data: weight },
+        Tensor { name: "bias", kind: ParamKind::Bias, data: bias },
+    ]
+    .into_iter()
+}
+
+/// The mutable tensor views of a layer with one weight and one bias.
+pub(crate) fn weight_and_bias_mut<'a, F>(
+    weight: &'a mut [F],
+    bias: &'a mut [F],
+) -> impl Iterator<Item = TensorMut<'a, F>> {
+    [
+        TensorMut { name: "weight", kind: ParamKind::Weight, data: weight },
+        TensorMut { name: "bias", kind: ParamKind::Bias, data: bias },
+    ]
+    .into_iter()
+}
+
 /// Writes `value` as a Rust literal of type `F` that parses back to the same
 /// bits (Rust's `Debug` for floats is the shortest round-trip form).
 pub(crate) fn write_float<F: Float, W: fmt::Write>(out: &mut W, value: F) -> fmt::Result {

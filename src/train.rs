@@ -44,8 +44,20 @@ where
         total = total + value;
         model.backward(&tape, &d_output, &mut grads);
     }
-    let scale = F::one() / F::from_usize(batch.len());
-    let mean = total * scale;
+    step_on_mean(model, optimizer, grads, total, batch.len())
+}
+
+/// Averages the summed loss and gradients of `count` samples and, if the
+/// mean loss is finite, applies one optimiser step.
+fn step_on_mean<F: Float, M: Model<F>, O: Optimizer<F, M>>(
+    model: &mut M,
+    optimizer: &mut O,
+    mut grads: M,
+    total_loss: F,
+    count: usize,
+) -> Result<F, TrainError> {
+    let scale = F::one() / F::from_usize(count);
+    let mean = total_loss * scale;
     if !mean.is_finite() {
         return Err(TrainError::NonFiniteLoss { first_sample: 0, loss: mean.as_f64() });
     }
@@ -146,14 +158,7 @@ where
         total = total + value;
         d_output
     });
-    let scale = F::one() / F::from_usize(B);
-    let mean = total * scale;
-    if !mean.is_finite() {
-        return Err(TrainError::NonFiniteLoss { first_sample: 0, loss: mean.as_f64() });
-    }
     let mut grads = M::zeroed();
     model.backward(&tape, &d_outputs, &mut grads);
-    grads.scale_params(scale);
-    optimizer.step(model, &grads);
-    Ok(mean)
+    step_on_mean(model, optimizer, grads, total, B)
 }

@@ -6,7 +6,7 @@ use rand::Rng;
 
 use crate::kernel::{axpy, dot, matvec_t};
 use crate::layer::SameShape;
-use crate::model::{ParamKind, Tensor, TensorMut, write_array};
+use crate::model::{Tensor, TensorMut, weight_and_bias, weight_and_bias_mut, write_array};
 use crate::{Float, Init, Layer, Model, Module};
 
 /// A fully connected layer from `I` inputs to `O` outputs: z = W·x + b.
@@ -97,19 +97,11 @@ impl<const I: usize, const O: usize, F: Float> Model<F> for Dense<I, O, F> {
     }
 
     fn tensors(&self) -> impl Iterator<Item = Tensor<'_, F>> {
-        [
-            Tensor { name: "weight", kind: ParamKind::Weight, data: self.weight_t.as_flattened() },
-            Tensor { name: "bias", kind: ParamKind::Bias, data: &self.bias },
-        ]
-        .into_iter()
+        weight_and_bias(self.weight_t.as_flattened(), &self.bias)
     }
 
     fn tensors_mut(&mut self) -> impl Iterator<Item = TensorMut<'_, F>> {
-        [
-            TensorMut { name: "weight", kind: ParamKind::Weight, data: self.weight_t.as_flattened_mut() },
-            TensorMut { name: "bias", kind: ParamKind::Bias, data: &mut self.bias },
-        ]
-        .into_iter()
+        weight_and_bias_mut(self.weight_t.as_flattened_mut(), &mut self.bias)
     }
 
     fn write_rust<W: fmt::Write>(&self, out: &mut W) -> fmt::Result {

@@ -5,7 +5,7 @@ use core::fmt;
 use rand::Rng;
 
 use crate::layer::SameShape;
-use crate::model::{ParamKind, Tensor, TensorMut, write_array, write_float};
+use crate::model::{Tensor, TensorMut, weight_and_bias, weight_and_bias_mut, write_array, write_float};
 use crate::{Float, Init, InvalidHyperparameter, Layer, Model, Module};
 
 /// PyTorch's default ε, added to the variance inside the square root.
@@ -143,18 +143,10 @@ impl<const N: usize, F: Float> Model<F> for BatchNorm1d<N, F> {
         BatchNorm1d { weight: [F::zero(); N], bias: [F::zero(); N], ..Self::default() }
     }
     fn tensors(&self) -> impl Iterator<Item = Tensor<'_, F>> {
-        [
-            Tensor { name: "weight", kind: ParamKind::Weight, data: &self.weight },
-            Tensor { name: "bias", kind: ParamKind::Bias, data: &self.bias },
-        ]
-        .into_iter()
+        weight_and_bias(&self.weight, &self.bias)
     }
     fn tensors_mut(&mut self) -> impl Iterator<Item = TensorMut<'_, F>> {
-        [
-            TensorMut { name: "weight", kind: ParamKind::Weight, data: &mut self.weight },
-            TensorMut { name: "bias", kind: ParamKind::Bias, data: &mut self.bias },
-        ]
-        .into_iter()
+        weight_and_bias_mut(&mut self.weight, &mut self.bias)
     }
     fn write_rust<W: fmt::Write>(&self, out: &mut W) -> fmt::Result {
         out.write_str("constnet::layers::BatchNorm1d::from_parts(")?;
@@ -348,18 +340,10 @@ impl<const N: usize, F: Float> Model<F> for LayerNorm<N, F> {
         LayerNorm { weight: [F::zero(); N], bias: [F::zero(); N], ..Self::default() }
     }
     fn tensors(&self) -> impl Iterator<Item = Tensor<'_, F>> {
-        [
-            Tensor { name: "weight", kind: ParamKind::Weight, data: &self.weight },
-            Tensor { name: "bias", kind: ParamKind::Bias, data: &self.bias },
-        ]
-        .into_iter()
+        weight_and_bias(&self.weight, &self.bias)
     }
     fn tensors_mut(&mut self) -> impl Iterator<Item = TensorMut<'_, F>> {
-        [
-            TensorMut { name: "weight", kind: ParamKind::Weight, data: &mut self.weight },
-            TensorMut { name: "bias", kind: ParamKind::Bias, data: &mut self.bias },
-        ]
-        .into_iter()
+        weight_and_bias_mut(&mut self.weight, &mut self.bias)
     }
     fn write_rust<W: fmt::Write>(&self, out: &mut W) -> fmt::Result {
         out.write_str("constnet::layers::LayerNorm::from_parts(")?;
