@@ -1,0 +1,13 @@
+//! Host-side helpers shared by the examples: a terminal progress bar for
+//! training and PNG plots of training curves. They use `std` and live here,
+//! outside the library, which stays `no_std`.
+//!
+//! Use from an example with `mod support;` (the example's directory holds
+//! `support/`), then `support::progress::Progress`, `support::plot::training_curves`.
+
+// Each example uses only part of these helpers, and an example is its own
+// crate, so what one example leaves unused would otherwise warn there.
+#![allow(dead_code)]
+
+pub mod plot;
+pub mod progress;
