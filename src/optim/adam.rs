@@ -1,0 +1,367 @@
+//! Adam and AdamW.
+
+use crate::optim::{
+    LearningRate, Optimizer, check_learning_rate, check_non_negative, check_positive, check_unit, powu,
+};
+use crate::regularize::Penalty;
+use crate::{Float, InvalidHyperparameter, Model, ParamKind};
+
+/// The hyper-parameters Adam and AdamW share.
+#[derive(Clone, Copy, Debug, PartialEq)]
+struct Hyper<F> {
+    lr: F,
+    beta1: F,
+    beta2: F,
+    eps: F,
+}
+
+impl<F: Float> Hyper<F> {
+    fn new(lr: F) -> Result<Self, InvalidHyperparameter> {
+        Ok(Hyper {
+            lr: check_learning_rate(lr)?,
+            beta1: F::from_f64(0.9),
+            beta2: F::from_f64(0.999),
+            eps: F::from_f64(1e-8),
+        })
+    }
+
+    fn betas(&mut self, beta1: F, beta2: F) -> Result<(), InvalidHyperparameter> {
+        self.beta1 = check_unit("beta1", beta1)?;
+        self.beta2 = check_unit("beta2", beta2)?;
+        Ok(())
+    }
+}
+
+/// The moment estimates Adam and AdamW keep, and the step count.
+#[derive(Clone, Debug, PartialEq)]
+struct Moments<M> {
+    m: M,
+    v: M,
+    t: u64,
+}
+
+impl<M> Moments<M> {
+    fn new<F: Float>() -> Self
+    where
+        M: Model<F>,
+    {
+        Moments { m: M::zeroed(), v: M::zeroed(), t: 0 }
+    }
+}
+
+/// PyTorch's `torch.lerp(start, end, weight)` on the CPU, whose rounding
+/// Adam's first moment inherits: `m.lerp_(g, 1 − β1)`.
+#[inline]
+fn lerp<F: Float>(start: F, end: F, weight: F) -> F {
+    if weight.abs() < F::from_f64(0.5) {
+        start + weight * (end - start)
+    } else {
+        end - (end - start) * (F::one() - weight)
+    }
+}
+
+/// How the parameters are decayed, besides the gradient.
+enum Decay<F> {
+    /// Coupled: the penalty's gradient is added to g (Adam).
+    Coupled(Option<Penalty<F>>),
+    /// Decoupled: p ← p·factor before the update, for weights and, when
+    /// the flag is set, biases (AdamW).
+    Decoupled { factor: F, active: bool, biases: bool },
+}
+
+impl<F: Float> Decay<F> {
+    fn applies_to(&self, kind: ParamKind) -> bool {
+        match self {
+            Decay::Coupled(penalty) => penalty.is_some_and(|p| p.applies_to(kind)),
+            Decay::Decoupled { active, biases, .. } => *active && (kind == ParamKind::Weight || *biases),
+        }
+    }
+}
+
+/// One Adam step, in PyTorch's order of operations
+/// (`torch.optim._single_tensor_adam`, `amsgrad=False`).
+fn adam_step<F: Float, M: Model<F>>(
+    hyper: &Hyper<F>,
+    decay: &Decay<F>,
+    state: &mut Moments<M>,
+    model: &mut M,
+    grads: &M,
+) {
+    let Hyper { lr, beta1, beta2, eps } = *hyper;
+    state.t = state.t.saturating_add(1);
+    let bias_correction1 = F::one() - powu(beta1, state.t);
+    let bias_correction2 = F::one() - powu(beta2, state.t);
+    let neg_step_size = -(lr / bias_correction1);
+    let bias_correction2_sqrt = bias_correction2.sqrt();
+    let (w1, w2) = (F::one() - beta1, F::one() - beta2);
+
+    let moments = state.m.tensors_mut().zip(state.v.tensors_mut());
+    for ((param, grad), (m, v)) in model.tensors_mut().zip(grads.tensors()).zip(moments) {
+        let decays = decay.applies_to(param.kind);
+        let elements = param.data.iter_mut().zip(grad.data).zip(m.data.iter_mut().zip(v.data.iter_mut()));
+        for ((p, &g), (m, v)) in elements {
+            let g = match decay {
+                Decay::Coupled(Some(penalty)) if decays => g + penalty.gradient_at(*p),
+                Decay::Decoupled { factor, .. } if decays => {
+                    *p = *p * *factor;
+                    g
+                }
+                _ => g,
+            };
+            *m = lerp(*m, g, w1);
+            *v = *v * beta2 + w2 * g * g;
+            let denom = v.sqrt() / bias_correction2_sqrt + eps;
+            *p = *p + neg_step_size * *m / denom;
+        }
+    }
+}
+
+/// Adam (Kingma & Ba, 2015), as `torch.optim.Adam` with `amsgrad=False`.
+///
+/// With gradient g (plus any coupled weight decay) at step t = 1, 2, …:
+///
+/// * m ← β1·m + (1 − β1)·g, v ← β2·v + (1 − β2)·g² (both start at 0);
+/// * p ← p − lr/(1 − β1ᵗ) · m / (√v/√(1 − β2ᵗ) + ε).
+///
+/// ε is added *after* the bias correction of √v, as PyTorch does; the
+/// textbook form p ← p − lr·m̂/(√v̂ + ε) is the same formula. Defaults are
+/// PyTorch's: β = (0.9, 0.999), ε = 10⁻⁸, no weight decay.
+///
+/// The moments are values of the model's own type `M`, held in the
+/// optimiser (no heap); [`moments`](Adam::moments) reads them.
+///
+/// ```
+/// use constnet::prelude::*;
+///
+/// type Net = (Dense<1, 1, f64>, Identity);
+/// let mut net: Net = (Dense::from_weights([[1.0]], [0.0]), Identity);
+/// let grads: Net = (Dense::from_weights([[0.5]], [-2.0]), Identity);
+/// let mut adam = Adam::new(0.01).unwrap().betas(0.9, 0.999).unwrap().eps(1e-8).unwrap();
+/// adam.step(&mut net, &grads);
+/// // The first step moves every parameter by about lr against its gradient's sign.
+/// assert!((net.0.weight()[0][0] - 0.99).abs() < 1e-9);
+/// assert!((net.0.bias()[0] - 0.01).abs() < 1e-9);
+/// let (m, v) = adam.moments();
+/// assert!((m.0.weight()[0][0] - 0.05).abs() < 1e-15 && (v.0.weight()[0][0] - 0.00025).abs() < 1e-15);
+/// assert_eq!(adam.steps(), 1);
+/// ```
+#[derive(Clone, Debug, PartialEq)]
+pub struct Adam<F, M> {
+    hyper: Hyper<F>,
+    penalty: Option<Penalty<F>>,
+    state: Moments<M>,
+}
+
+impl<F: Float, M: Model<F>> Adam<F, M> {
+    /// Adam with learning rate `lr` (finite, > 0) and PyTorch's defaults:
+    /// β = (0.9, 0.999), ε = 10⁻⁸, no weight decay.
+    pub fn new(lr: F) -> Result<Self, InvalidHyperparameter> {
+        Ok(Adam { hyper: Hyper::new(lr)?, penalty: None, state: Moments::new() })
+    }
+
+    /// Sets β1 and β2, each in [0, 1).
+    pub fn betas(mut self, beta1: F, beta2: F) -> Result<Self, InvalidHyperparameter> {
+        self.hyper.betas(beta1, beta2)?;
+        Ok(self)
+    }
+
+    /// Sets ε, finite and > 0.
+    pub fn eps(mut self, eps: F) -> Result<Self, InvalidHyperparameter> {
+        self.hyper.eps = check_positive("eps", eps)?;
+        Ok(self)
+    }
+
+    /// Adds PyTorch-style coupled weight decay, `torch.optim.Adam`'s
+    /// `weight_decay`: g ← g + λ·p before the moments are updated, on weights
+    /// only. `lambda` must be finite and ≥ 0. For decoupled decay use
+    /// [`AdamW`].
+    pub fn weight_decay(self, lambda: F) -> Result<Self, InvalidHyperparameter> {
+        Ok(self.penalty(Penalty::weight_decay(lambda)?))
+    }
+
+    /// Adds `penalty`'s gradient to the gradient before each update
+    /// (replacing any earlier weight decay or penalty).
+    #[must_use]
+    pub fn penalty(mut self, penalty: Penalty<F>) -> Self {
+        self.penalty = Some(penalty);
+        self
+    }
+
+    /// (β1, β2).
+    pub fn beta(&self) -> (F, F) {
+        (self.hyper.beta1, self.hyper.beta2)
+    }
+
+    /// ε.
+    pub fn epsilon(&self) -> F {
+        self.hyper.eps
+    }
+
+    /// The penalty (weight decay) added to the gradient, if any.
+    pub fn penalty_term(&self) -> Option<&Penalty<F>> {
+        self.penalty.as_ref()
+    }
+
+    /// The first and second moment estimates (m, v) — PyTorch's `exp_avg`
+    /// and `exp_avg_sq` — before bias correction, in the model's shape.
+    pub fn moments(&self) -> (&M, &M) {
+        (&self.state.m, &self.state.v)
+    }
+
+    /// The number of steps taken, t (PyTorch's `step`).
+    pub fn steps(&self) -> u64 {
+        self.state.t
+    }
+
+    /// Forgets the moments and the step count.
+    pub fn reset(&mut self) {
+        self.state.m.zero_params();
+        self.state.v.zero_params();
+        self.state.t = 0;
+    }
+}
+
+impl<F: Float, M: Model<F>> LearningRate<F> for Adam<F, M> {
+    fn learning_rate(&self) -> F {
+        self.hyper.lr
+    }
+
+    fn set_learning_rate(&mut self, lr: F) {
+        self.hyper.lr = lr;
+    }
+}
+
+impl<F: Float, M: Model<F>> Optimizer<F, M> for Adam<F, M> {
+    fn step(&mut self, model: &mut M, grads: &M) {
+        adam_step(&self.hyper, &Decay::Coupled(self.penalty), &mut self.state, model, grads);
+    }
+}
+
+/// AdamW (Loshchilov & Hutter, 2019), as `torch.optim.AdamW`: Adam with
+/// *decoupled* weight decay, p ← p·(1 − lr·λ) before the Adam update, which
+/// does not see the decay in its gradient.
+///
+/// Defaults are PyTorch's: β = (0.9, 0.999), ε = 10⁻⁸, λ = 0.01 — but the
+/// decay applies to weights only unless
+/// [`decay_biases(true)`](AdamW::decay_biases), which gives PyTorch's
+/// default behaviour of decaying every parameter.
+///
+/// ```
+/// use constnet::prelude::*;
+///
+/// type Net = (Dense<1, 1, f64>, Identity);
+/// let start: Net = (Dense::from_weights([[2.0]], [1.0]), Identity);
+/// let grads: Net = (Dense::from_weights([[0.5]], [-2.0]), Identity);
+///
+/// let (mut a, mut b) = (start.clone(), start.clone());
+/// Adam::new(0.1).unwrap().step(&mut a, &grads);
+/// AdamW::new(0.1).unwrap().weight_decay(0.5).unwrap().step(&mut b, &grads);
+/// // The decay took lr·λ·w = 0.1 · 0.5 · 2 = 0.1 more off the weight.
+/// assert!((a.0.weight()[0][0] - b.0.weight()[0][0] - 0.1).abs() < 1e-15);
+/// assert_eq!(a.0.bias(), b.0.bias()); // biases are not decayed by default
+/// ```
+#[derive(Clone, Debug, PartialEq)]
+pub struct AdamW<F, M> {
+    hyper: Hyper<F>,
+    weight_decay: F,
+    decay_biases: bool,
+    state: Moments<M>,
+}
+
+impl<F: Float, M: Model<F>> AdamW<F, M> {
+    /// AdamW with learning rate `lr` (finite, > 0) and PyTorch's defaults:
+    /// β = (0.9, 0.999), ε = 10⁻⁸, weight decay λ = 0.01 (on weights).
+    pub fn new(lr: F) -> Result<Self, InvalidHyperparameter> {
+        Ok(AdamW {
+            hyper: Hyper::new(lr)?,
+            weight_decay: F::from_f64(0.01),
+            decay_biases: false,
+            state: Moments::new(),
+        })
+    }
+
+    /// Sets β1 and β2, each in [0, 1).
+    pub fn betas(mut self, beta1: F, beta2: F) -> Result<Self, InvalidHyperparameter> {
+        self.hyper.betas(beta1, beta2)?;
+        Ok(self)
+    }
+
+    /// Sets ε, finite and > 0.
+    pub fn eps(mut self, eps: F) -> Result<Self, InvalidHyperparameter> {
+        self.hyper.eps = check_positive("eps", eps)?;
+        Ok(self)
+    }
+
+    /// Sets the decoupled weight decay λ, finite and ≥ 0 (0 turns it off).
+    pub fn weight_decay(mut self, lambda: F) -> Result<Self, InvalidHyperparameter> {
+        self.weight_decay = check_non_negative("weight decay", lambda)?;
+        Ok(self)
+    }
+
+    /// Whether biases are decayed too (by default they are not; PyTorch
+    /// decays them).
+    #[must_use]
+    pub fn decay_biases(mut self, decay: bool) -> Self {
+        self.decay_biases = decay;
+        self
+    }
+
+    /// (β1, β2).
+    pub fn beta(&self) -> (F, F) {
+        (self.hyper.beta1, self.hyper.beta2)
+    }
+
+    /// ε.
+    pub fn epsilon(&self) -> F {
+        self.hyper.eps
+    }
+
+    /// The decoupled weight decay λ.
+    pub fn weight_decay_rate(&self) -> F {
+        self.weight_decay
+    }
+
+    /// Whether biases are decayed.
+    pub fn decays_biases(&self) -> bool {
+        self.decay_biases
+    }
+
+    /// The first and second moment estimates (m, v), before bias
+    /// correction, in the model's shape.
+    pub fn moments(&self) -> (&M, &M) {
+        (&self.state.m, &self.state.v)
+    }
+
+    /// The number of steps taken, t.
+    pub fn steps(&self) -> u64 {
+        self.state.t
+    }
+
+    /// Forgets the moments and the step count.
+    pub fn reset(&mut self) {
+        self.state.m.zero_params();
+        self.state.v.zero_params();
+        self.state.t = 0;
+    }
+}
+
+impl<F: Float, M: Model<F>> LearningRate<F> for AdamW<F, M> {
+    fn learning_rate(&self) -> F {
+        self.hyper.lr
+    }
+
+    fn set_learning_rate(&mut self, lr: F) {
+        self.hyper.lr = lr;
+    }
+}
+
+impl<F: Float, M: Model<F>> Optimizer<F, M> for AdamW<F, M> {
+    fn step(&mut self, model: &mut M, grads: &M) {
+        let decay = Decay::Decoupled {
+            factor: F::one() - self.hyper.lr * self.weight_decay,
+            active: self.weight_decay != F::zero(),
+            biases: self.decay_biases,
+        };
+        adam_step(&self.hyper, &decay, &mut self.state, model, grads);
+    }
+}

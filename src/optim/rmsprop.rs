@@ -1,0 +1,134 @@
+//! RMSprop.
+
+use crate::optim::{LearningRate, Optimizer, check_learning_rate, check_positive, check_unit};
+use crate::regularize::Penalty;
+use crate::{Float, InvalidHyperparameter, Model};
+
+/// RMSprop (Hinton, 2012), as `torch.optim.RMSprop` with `momentum=0` and
+/// `centered=False`.
+///
+/// With gradient g (plus any coupled weight decay) and smoothing α:
+///
+/// * s ← α·s + (1 − α)·g² (s starts at 0, no bias correction);
+/// * p ← p − lr · g / (√s + ε), ε added after the square root.
+///
+/// Defaults are PyTorch's: α = 0.99, ε = 10⁻⁸ (PyTorch's default learning
+/// rate is 10⁻²). The square average is a value of the model's own type `M`,
+/// held in the optimiser; [`square_avg`](RmsProp::square_avg) reads it.
+///
+/// ```
+/// use constnet::prelude::*;
+///
+/// type Net = (Dense<1, 1, f64>, Identity);
+/// let mut net: Net = (Dense::from_weights([[1.0]], [0.0]), Identity);
+/// let grads: Net = (Dense::from_weights([[2.0]], [0.0]), Identity);
+/// let mut opt = RmsProp::new(0.01).unwrap().alpha(0.75).unwrap();
+/// opt.step(&mut net, &grads);
+/// // s = 0.25 · 2² = 1; w = 1 − 0.01 · 2 / (1 + 1e-8)
+/// assert_eq!(opt.square_avg().0.weight(), [[1.0]]);
+/// assert!((net.0.weight()[0][0] - 0.98).abs() < 1e-9);
+/// ```
+#[derive(Clone, Debug, PartialEq)]
+pub struct RmsProp<F, M> {
+    lr: F,
+    alpha: F,
+    eps: F,
+    penalty: Option<Penalty<F>>,
+    square_avg: M,
+}
+
+impl<F: Float, M: Model<F>> RmsProp<F, M> {
+    /// RMSprop with learning rate `lr` (finite, > 0), α = 0.99, ε = 10⁻⁸ and
+    /// no weight decay.
+    pub fn new(lr: F) -> Result<Self, InvalidHyperparameter> {
+        Ok(RmsProp {
+            lr: check_learning_rate(lr)?,
+            alpha: F::from_f64(0.99),
+            eps: F::from_f64(1e-8),
+            penalty: None,
+            square_avg: M::zeroed(),
+        })
+    }
+
+    /// Sets the smoothing constant α, in [0, 1).
+    pub fn alpha(mut self, alpha: F) -> Result<Self, InvalidHyperparameter> {
+        self.alpha = check_unit("alpha", alpha)?;
+        Ok(self)
+    }
+
+    /// Sets ε, finite and > 0.
+    pub fn eps(mut self, eps: F) -> Result<Self, InvalidHyperparameter> {
+        self.eps = check_positive("eps", eps)?;
+        Ok(self)
+    }
+
+    /// Adds PyTorch-style coupled weight decay: g ← g + λ·p before the
+    /// update, on weights only. `lambda` must be finite and ≥ 0.
+    pub fn weight_decay(self, lambda: F) -> Result<Self, InvalidHyperparameter> {
+        Ok(self.penalty(Penalty::weight_decay(lambda)?))
+    }
+
+    /// Adds `penalty`'s gradient to the gradient before each update
+    /// (replacing any earlier weight decay or penalty).
+    #[must_use]
+    pub fn penalty(mut self, penalty: Penalty<F>) -> Self {
+        self.penalty = Some(penalty);
+        self
+    }
+
+    /// The smoothing constant α.
+    pub fn smoothing(&self) -> F {
+        self.alpha
+    }
+
+    /// ε.
+    pub fn epsilon(&self) -> F {
+        self.eps
+    }
+
+    /// The penalty (weight decay) added to the gradient, if any.
+    pub fn penalty_term(&self) -> Option<&Penalty<F>> {
+        self.penalty.as_ref()
+    }
+
+    /// The running average of squared gradients (PyTorch's `square_avg`), in
+    /// the model's shape.
+    pub fn square_avg(&self) -> &M {
+        &self.square_avg
+    }
+
+    /// Forgets the square average.
+    pub fn reset(&mut self) {
+        self.square_avg.zero_params();
+    }
+}
+
+impl<F: Float, M: Model<F>> LearningRate<F> for RmsProp<F, M> {
+    fn learning_rate(&self) -> F {
+        self.lr
+    }
+
+    fn set_learning_rate(&mut self, lr: F) {
+        self.lr = lr;
+    }
+}
+
+impl<F: Float, M: Model<F>> Optimizer<F, M> for RmsProp<F, M> {
+    fn step(&mut self, model: &mut M, grads: &M) {
+        let RmsProp { lr, alpha, eps, penalty, square_avg } = self;
+        let (neg_lr, alpha, eps) = (-*lr, *alpha, *eps);
+        let w = F::one() - alpha;
+        for ((param, grad), avg) in model.tensors_mut().zip(grads.tensors()).zip(square_avg.tensors_mut()) {
+            let penalty = penalty.filter(|p| p.applies_to(param.kind));
+            for ((p, &g), s) in param.data.iter_mut().zip(grad.data).zip(avg.data.iter_mut()) {
+                let g = match &penalty {
+                    Some(penalty) => g + penalty.gradient_at(*p),
+                    None => g,
+                };
+                *s = *s * alpha + w * g * g;
+                let denom = s.sqrt() + eps;
+                *p = *p + neg_lr * g / denom;
+            }
+        }
+    }
+}
