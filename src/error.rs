@@ -46,6 +46,13 @@ pub enum TrainError {
     Empty,
     /// A batch size of zero was asked for.
     ZeroBatchSize,
+    /// A sample index is not below the data set's length.
+    IndexOutOfRange {
+        /// The offending index.
+        index: usize,
+        /// The data set's length.
+        len: usize,
+    },
     /// The loss became NaN or infinite; the parameters were left as they were
     /// before the offending batch.
     NonFiniteLoss {
@@ -61,6 +68,9 @@ impl fmt::Display for TrainError {
         match self {
             TrainError::Empty => f.write_str("no samples to train on"),
             TrainError::ZeroBatchSize => f.write_str("the batch size must be at least 1"),
+            TrainError::IndexOutOfRange { index, len } => {
+                write!(f, "sample index {index} out of range for a data set of {len} samples")
+            }
             TrainError::NonFiniteLoss { first_sample, loss } => write!(
                 f,
                 "the loss became {loss} on the batch starting at sample {first_sample}; training stopped before updating the parameters"
@@ -70,3 +80,262 @@ impl fmt::Display for TrainError {
 }
 
 impl core::error::Error for TrainError {}
+
+/// Why a metric could not be computed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MetricError {
+    /// The two inputs differ in length.
+    LengthMismatch {
+        /// The length of the true values (or labels).
+        actual: usize,
+        /// The length of the predictions (or scores, or scratch buffer).
+        predicted: usize,
+    },
+    /// There were no samples.
+    Empty,
+    /// A sample's class is not below the number of classes.
+    ClassOutOfRange {
+        /// The sample's index.
+        index: usize,
+        /// The class found.
+        class: usize,
+        /// The number of classes.
+        classes: usize,
+    },
+    /// A score is NaN, so it cannot be ranked.
+    NanScore {
+        /// The index of the first NaN.
+        index: usize,
+    },
+    /// A binary metric such as ROC AUC needs both classes, and one is absent.
+    SingleClass {
+        /// The number of positive samples.
+        positives: usize,
+        /// The number of negative samples.
+        negatives: usize,
+    },
+}
+
+impl fmt::Display for MetricError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            MetricError::LengthMismatch { actual, predicted } => {
+                write!(f, "length mismatch: {actual} true values but {predicted} predictions")
+            }
+            MetricError::Empty => f.write_str("no samples to measure"),
+            MetricError::ClassOutOfRange { index, class, classes } => {
+                write!(f, "sample {index}: class {class} out of range for {classes} classes (0..{classes})")
+            }
+            MetricError::NanScore { index } => write!(f, "score {index} is NaN and cannot be ranked"),
+            MetricError::SingleClass { positives, negatives } => write!(
+                f,
+                "only one class present ({positives} positive, {negatives} negative samples): the metric is undefined"
+            ),
+        }
+    }
+}
+
+impl core::error::Error for MetricError {}
+
+/// Why [`gather`](crate::data::gather) could not copy a batch.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum GatherError {
+    /// An index is not below the data set's length.
+    IndexOutOfRange {
+        /// The position of the offending index in the batch.
+        position: usize,
+        /// The offending index.
+        index: usize,
+        /// The data set's length.
+        len: usize,
+    },
+    /// The output buffer is shorter than the batch.
+    BufferTooSmall {
+        /// The batch's length.
+        needed: usize,
+        /// The buffer's length.
+        capacity: usize,
+    },
+}
+
+impl fmt::Display for GatherError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            GatherError::IndexOutOfRange { position, index, len } => {
+                write!(f, "batch entry {position}: index {index} out of range for {len} samples")
+            }
+            GatherError::BufferTooSmall { needed, capacity } => {
+                write!(f, "a batch of {needed} samples does not fit in a buffer of {capacity}")
+            }
+        }
+    }
+}
+
+impl core::error::Error for GatherError {}
+
+/// A short copy of a piece of input text, kept inline (no heap): at most
+/// [`Excerpt::CAPACITY`] bytes, cut at a character boundary. `Display`
+/// shows the text, followed by `…` if it was cut.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub struct Excerpt {
+    bytes: [u8; Excerpt::CAPACITY],
+    len: u8,
+    truncated: bool,
+}
+
+impl Excerpt {
+    /// The most bytes kept.
+    pub const CAPACITY: usize = 32;
+
+    /// The first [`CAPACITY`](Self::CAPACITY) bytes of `text` at most,
+    /// ending at a character boundary.
+    ///
+    /// ```
+    /// use constnet::Excerpt;
+    /// assert_eq!(Excerpt::new("abc").as_str(), "abc");
+    /// let long = Excerpt::new(&"é".repeat(40));
+    /// assert_eq!(long.as_str(), "é".repeat(16));
+    /// assert!(long.is_truncated());
+    /// ```
+    pub fn new(text: &str) -> Self {
+        let mut len = text.len().min(Self::CAPACITY);
+        while !text.is_char_boundary(len) {
+            len -= 1;
+        }
+        let mut bytes = [0; Self::CAPACITY];
+        let kept = text.as_bytes().get(..len).unwrap_or(&[]);
+        if let Some(slot) = bytes.get_mut(..kept.len()) {
+            slot.copy_from_slice(kept);
+        }
+        Excerpt { bytes, len: kept.len() as u8, truncated: kept.len() < text.len() }
+    }
+
+    /// The text kept.
+    pub fn as_str(&self) -> &str {
+        let bytes = self.bytes.get(..usize::from(self.len)).unwrap_or(&[]);
+        // Always valid: cut at a character boundary of a `str`.
+        core::str::from_utf8(bytes).unwrap_or("")
+    }
+
+    /// Whether the original text was longer than what is kept.
+    pub const fn is_truncated(&self) -> bool {
+        self.truncated
+    }
+}
+
+impl fmt::Display for Excerpt {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())?;
+        if self.truncated { f.write_str("…") } else { Ok(()) }
+    }
+}
+
+impl fmt::Debug for Excerpt {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:?}", self.as_str())?;
+        if self.truncated { f.write_str("…") } else { Ok(()) }
+    }
+}
+
+/// What was wrong with a line of labelled CSV data; see [`CsvError`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CsvErrorKind {
+    /// The line does not have one field per feature plus one for the label.
+    /// The error's column is the first missing or the first extra field.
+    WrongColumnCount {
+        /// The number of fields expected: features + 1.
+        expected: usize,
+        /// The number of fields found.
+        found: usize,
+    },
+    /// A feature field is not a number (or is empty).
+    NotANumber {
+        /// The field's text, trimmed and cut to a fixed length.
+        text: Excerpt,
+    },
+    /// A feature is NaN, infinite, or too large for the float type.
+    NotFinite {
+        /// The field's text, trimmed and cut to a fixed length.
+        text: Excerpt,
+    },
+    /// The label is not an integer.
+    LabelNotInteger {
+        /// The field's text, trimmed and cut to a fixed length.
+        text: Excerpt,
+    },
+    /// The label is an integer outside `0..classes`.
+    LabelOutOfRange {
+        /// The field's text, trimmed and cut to a fixed length.
+        text: Excerpt,
+        /// The number of classes.
+        classes: usize,
+    },
+    /// The output buffer is full and this line holds one more row.
+    TooManyRows {
+        /// The number of rows the output holds.
+        capacity: usize,
+    },
+}
+
+impl fmt::Display for CsvErrorKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            CsvErrorKind::WrongColumnCount { expected, found } => write!(
+                f,
+                "expected {expected} comma-separated columns ({} features then a label), found {found}",
+                expected.saturating_sub(1)
+            ),
+            CsvErrorKind::NotANumber { text } if text.as_str().is_empty() => {
+                f.write_str("empty field where a number was expected")
+            }
+            CsvErrorKind::NotANumber { text } => write!(f, "`{text}` is not a number"),
+            CsvErrorKind::NotFinite { text } => {
+                write!(f, "`{text}` is not a finite number (NaN, infinite, or too large for the float type)")
+            }
+            CsvErrorKind::LabelNotInteger { text } if text.as_str().is_empty() => {
+                f.write_str("empty field where an integer label was expected")
+            }
+            CsvErrorKind::LabelNotInteger { text } => write!(f, "the label `{text}` is not an integer"),
+            CsvErrorKind::LabelOutOfRange { text, classes } => {
+                write!(f, "the label `{text}` is out of range for {classes} classes (0..{classes})")
+            }
+            CsvErrorKind::TooManyRows { capacity } => {
+                write!(f, "more rows than the output holds ({capacity})")
+            }
+        }
+    }
+}
+
+/// An error in labelled CSV data, naming where it is: the 1-based line and
+/// the 1-based column (field number, counting commas).
+///
+/// ```
+/// use constnet::data::parse_labeled_csv;
+/// use constnet::CsvErrorKind;
+///
+/// let mut rows = [([0.0_f32; 2], 0); 2];
+/// let error = parse_labeled_csv("1,2,0\n1,2,3,0\n", 2, &mut rows).unwrap_err();
+/// assert_eq!((error.line, error.column), (2, 4));
+/// assert_eq!(error.kind, CsvErrorKind::WrongColumnCount { expected: 3, found: 4 });
+/// assert_eq!(
+///     error.to_string(),
+///     "line 2, column 4: expected 3 comma-separated columns (2 features then a label), found 4"
+/// );
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CsvError {
+    /// The 1-based line number.
+    pub line: usize,
+    /// The 1-based column (field) number.
+    pub column: usize,
+    /// What was wrong.
+    pub kind: CsvErrorKind,
+}
+
+impl fmt::Display for CsvError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "line {}, column {}: {}", self.line, self.column, self.kind)
+    }
+}
+
+impl core::error::Error for CsvError {}

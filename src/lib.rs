@@ -72,6 +72,7 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+pub mod data;
 mod error;
 mod float;
 mod forward;
@@ -81,12 +82,15 @@ mod layer;
 pub mod layers;
 pub mod loss;
 mod math;
+pub mod metrics;
 mod model;
 pub mod optim;
+pub mod regularize;
 mod stack;
 pub mod train;
 
 pub use error::{ClassOutOfRange, InvalidHyperparameter, TrainError};
+pub use error::{CsvError, CsvErrorKind, Excerpt, GatherError, MetricError};
 pub use float::Float;
 pub use forward::{Forward, Module, Tape};
 pub use init::Init;
@@ -95,12 +99,17 @@ pub use model::{Grads, Model, ParamKind, Tensor, TensorMut};
 
 /// Everything a typical program uses, plus the RNG types to seed it.
 pub mod prelude {
+    pub use crate::data::{
+        EarlyStopping, batches, gather, identity_permutation, parse_labeled_csv, shuffle, train_validation_split,
+    };
     pub use crate::layers::{
         BatchNorm1d, Dense, Dropout, Identity, LayerNorm, LeakyRelu, Relu, Sigmoid, Softmax, Step, Tanh,
     };
     pub use crate::loss::{bce, bce_with_logits, half_sse, mse, one_hot, softmax_cross_entropy};
-    pub use crate::optim::{Optimizer, Sgd};
-    pub use crate::train::{train_batch, train_batched, train_epoch};
+    pub use crate::metrics::{ConfusionMatrix, accuracy, argmax};
+    pub use crate::optim::{Adam, AdamW, LearningRate, Optimizer, RmsProp, Schedule, Scheduled, Sgd, SgdMomentum};
+    pub use crate::regularize::Penalty;
+    pub use crate::train::{evaluate, train_batch, train_batched, train_epoch, train_epoch_ordered};
     pub use crate::{Float, Forward, Grads, Init, Model};
     pub use rand::SeedableRng;
     pub use rand::rngs::{SmallRng, Xoshiro256PlusPlus};

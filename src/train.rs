@@ -3,7 +3,9 @@
 use crate::optim::Optimizer;
 use crate::{Float, Forward, Layer, Model, TrainError};
 
-/// Trains on one mini-batch: runs every sample forward with a tape and
+/// Trains on one mini-batch — any iterator over `&(input, target)`, such as
+/// a slice, or samples picked from a data set by index: runs every sample
+/// forward with a tape and
 /// backward, accumulates the gradients, averages them over the batch and
 /// applies one optimiser step. Returns the batch's mean loss, which for the
 /// losses in [`loss`](crate::loss) is PyTorch's `reduction='mean'` loss of
@@ -21,30 +23,34 @@ use crate::{Float, Forward, Layer, Model, TrainError};
 /// let loss = train_batch(&mut net, &mut sgd, &batch, mse).unwrap();
 /// assert_eq!(loss, 10.0); // ((0 − 2)² + (0 − 4)²) / 2
 /// ```
-pub fn train_batch<F, X, Y, M, O, L>(
+pub fn train_batch<'a, F, X, Y, M, O, L>(
     model: &mut M,
     optimizer: &mut O,
-    batch: &[(X, Y)],
+    batch: impl IntoIterator<Item = &'a (X, Y)>,
     mut loss: L,
 ) -> Result<F, TrainError>
 where
     F: Float,
+    X: 'a,
+    Y: 'a,
     M: Model<F> + Layer<X>,
     O: Optimizer<F, M>,
     L: FnMut(&M::Output, &Y) -> (F, M::Output),
 {
-    if batch.is_empty() {
-        return Err(TrainError::Empty);
-    }
     let mut grads = M::zeroed();
     let mut total = F::zero();
+    let mut count = 0;
     for (x, y) in batch {
         let (output, tape) = model.forward_tape(x);
         let (value, d_output) = loss(&output, y);
         total = total + value;
         model.backward(&tape, &d_output, &mut grads);
+        count += 1;
     }
-    step_on_mean(model, optimizer, grads, total, batch.len())
+    if count == 0 {
+        return Err(TrainError::Empty);
+    }
+    step_on_mean(model, optimizer, grads, total, count)
 }
 
 /// Averages the summed loss and gradients of `count` samples and, if the
@@ -88,7 +94,7 @@ pub fn train_epoch<F, X, Y, M, O, L>(
     optimizer: &mut O,
     data: &[(X, Y)],
     batch_size: usize,
-    mut loss: L,
+    loss: L,
 ) -> Result<F, TrainError>
 where
     F: Float,
@@ -99,19 +105,126 @@ where
     if batch_size == 0 {
         return Err(TrainError::ZeroBatchSize);
     }
-    if data.is_empty() {
+    run_epoch(
+        model,
+        optimizer,
+        data.chunks(batch_size).map(|chunk| chunk.iter()),
+        data.len(),
+        batch_size,
+        loss,
+        |_, _| {},
+    )
+}
+
+/// Trains for one pass over `data` in the order `order` gives (indices into
+/// `data`, typically a permutation the caller reshuffles each epoch with
+/// [`shuffle`](crate::data::shuffle)), in mini-batches of `batch_size`.
+/// After each batch, `on_batch(batches_done, batch_mean_loss)` is called, to
+/// drive a progress display. Returns the mean loss over all samples, each
+/// measured before its batch's update.
+///
+/// An index in `order` that is out of range is an error, found before the
+/// batch that holds it trains.
+///
+/// ```
+/// use constnet::prelude::*;
+///
+/// let data = [([0.0_f32], [0.0_f32]), ([1.0], [2.0]), ([2.0], [4.0])];
+/// let mut order = [0, 1, 2];
+/// let mut rng = Xoshiro256PlusPlus::seed_from_u64(3);
+/// let mut net: (Dense<1, 1>, Identity) = (Dense::from_weights([[0.0]], [0.0]), Identity);
+/// let mut sgd = Sgd::new(0.05).unwrap();
+/// let mut batches = 0;
+/// for _ in 0..200 {
+///     shuffle(&mut order, &mut rng);
+///     train_epoch_ordered(&mut net, &mut sgd, &data, &order, 2, mse, |done, _| batches = done).unwrap();
+/// }
+/// assert_eq!(batches, 2);
+/// assert!((net.0.weight()[0][0] - 2.0).abs() < 0.01);
+/// ```
+pub fn train_epoch_ordered<F, X, Y, M, O, L>(
+    model: &mut M,
+    optimizer: &mut O,
+    data: &[(X, Y)],
+    order: &[usize],
+    batch_size: usize,
+    loss: L,
+    on_batch: impl FnMut(usize, F),
+) -> Result<F, TrainError>
+where
+    F: Float,
+    M: Model<F> + Layer<X>,
+    O: Optimizer<F, M>,
+    L: FnMut(&M::Output, &Y) -> (F, M::Output),
+{
+    if batch_size == 0 {
+        return Err(TrainError::ZeroBatchSize);
+    }
+    if let Some(&index) = order.iter().find(|&&index| index >= data.len()) {
+        return Err(TrainError::IndexOutOfRange { index, len: data.len() });
+    }
+    // Every index was checked above, so `data[index]` cannot panic.
+    let batches = order.chunks(batch_size).map(|chunk| chunk.iter().map(|&index| &data[index]));
+    run_epoch(model, optimizer, batches, order.len(), batch_size, loss, on_batch)
+}
+
+/// The epoch loop shared by [`train_epoch`] and [`train_epoch_ordered`].
+fn run_epoch<'a, F, X, Y, M, O, L, B>(
+    model: &mut M,
+    optimizer: &mut O,
+    batches: impl Iterator<Item = B>,
+    samples: usize,
+    batch_size: usize,
+    mut loss: L,
+    mut on_batch: impl FnMut(usize, F),
+) -> Result<F, TrainError>
+where
+    F: Float,
+    X: 'a,
+    Y: 'a,
+    M: Model<F> + Layer<X>,
+    O: Optimizer<F, M>,
+    L: FnMut(&M::Output, &Y) -> (F, M::Output),
+    B: ExactSizeIterator<Item = &'a (X, Y)>,
+{
+    if samples == 0 {
         return Err(TrainError::Empty);
     }
     let mut total = F::zero();
-    for (index, batch) in data.chunks(batch_size).enumerate() {
+    for (index, batch) in batches.enumerate() {
+        let size = batch.len();
         let mean = train_batch(model, optimizer, batch, &mut loss).map_err(|error| match error {
             TrainError::NonFiniteLoss { loss, .. } => {
                 TrainError::NonFiniteLoss { first_sample: index * batch_size, loss }
             }
             other => other,
         })?;
-        total = total + mean * F::from_usize(batch.len());
+        total = total + mean * F::from_usize(size);
+        on_batch(index + 1, mean);
     }
+    Ok(total / F::from_usize(samples))
+}
+
+/// The mean loss of `model` over `data`, by inference (no tape, no change to
+/// the model).
+///
+/// ```
+/// use constnet::prelude::*;
+///
+/// let net: (Dense<1, 1>, Identity) = (Dense::from_weights([[2.0]], [0.0]), Identity);
+/// let loss = evaluate(&net, &[([1.0], [2.0]), ([2.0], [3.0])], mse).unwrap();
+/// assert_eq!(loss, 0.5); // (0² + 1²) / 2
+/// ```
+pub fn evaluate<F, X, Y, M, L>(model: &M, data: &[(X, Y)], mut loss: L) -> Result<F, TrainError>
+where
+    F: Float,
+    M: Model<F> + Layer<X>,
+    L: FnMut(&M::Output, &Y) -> (F, M::Output),
+{
+    if data.is_empty() {
+        return Err(TrainError::Empty);
+    }
+    let total = data.iter().fold(F::zero(), |total, (x, y)| total + loss(&model.forward(x), y).0);
     Ok(total / F::from_usize(data.len()))
 }
 
