@@ -1,5 +1,5 @@
 //! Host-side helpers shared by the examples: a terminal progress bar for
-//! training and PNG plots of training curves. They use `std` and live here,
+//! training, PNG plots of training curves, and the digits recipe. They use `std` and live here,
 //! outside the library, which stays `no_std`.
 //!
 //! Use from an example with `mod support;` (the example's directory holds
@@ -9,5 +9,6 @@
 // crate, so what one example leaves unused would otherwise warn there.
 #![allow(dead_code)]
 
+pub mod digits;
 pub mod plot;
 pub mod progress;
