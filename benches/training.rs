@@ -17,11 +17,13 @@ use constnet::prelude::*;
 use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
 
 type Digits<F> = (Dense<64, 32, F>, Tanh, Dense<32, 10, F>);
+/// Pixels scaled to [0, 1], and the one-hot class.
+type Sample<F> = ([F; 64], [F; 10]);
 
 static CSV: &str = include_str!("../data/digits.csv");
 
 /// The digits as (pixels / 16, one-hot class), and the seed-0 training order.
-fn dataset<F: Float + FromStr>() -> (Vec<([F; 64], [F; 10])>, Vec<usize>) {
+fn dataset<F: Float + FromStr>() -> (Vec<Sample<F>>, Vec<usize>) {
     let mut rows = vec![([F::zero(); 64], 0_usize); 1797];
     let count = parse_labeled_csv(CSV, 10, &mut rows).expect("data/digits.csv parses");
     let sixteen = F::from_usize(16);
