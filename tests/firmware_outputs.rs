@@ -1,0 +1,116 @@
+//! The firmware images (`firmware/`) compute exactly what the host computes.
+//!
+//! This test compiles the same source files as the firmware — each image's
+//! model, inputs and inference (or training) function in
+//! `firmware/src/<image>.rs` — runs them on the host and compares every output,
+//! as the bits of each `f32`, with `firmware/expected/<image>.out`.
+//! `firmware/ci.sh` (run by `.ci/run`) runs the images under QEMU on the
+//! Cortex-M4F and the Cortex-M0 and compares the `out` lines the devices
+//! print with the same files. Host = file and device = file, for every
+//! output, so host = device.
+//!
+//! After a deliberate change (a retrained model, a changed kernel), rewrite
+//! the files from the host with
+//! `FIRMWARE_EXPECTED=overwrite cargo test --test firmware_outputs` and
+//! review the diff.
+
+use constnet::prelude::*;
+
+#[path = "../firmware/src/sine.rs"]
+mod sine;
+#[path = "../firmware/src/xor_train.rs"]
+mod xor_train;
+
+/// An `f32` as the firmware prints it: its bits in hex, or `nan` (IEEE 754
+/// leaves a NaN's payload to the hardware).
+fn bits(x: f32) -> String {
+    if x.is_nan() { "nan".to_string() } else { format!("{:08x}", x.to_bits()) }
+}
+
+/// Compares `actual` with `firmware/expected/<image>.out`, or rewrites the
+/// file when `FIRMWARE_EXPECTED=overwrite`.
+fn check_expected(image: &str, actual: &str) {
+    let path = format!("{}/firmware/expected/{image}.out", env!("CARGO_MANIFEST_DIR"));
+    if std::env::var("FIRMWARE_EXPECTED").is_ok_and(|mode| mode == "overwrite") {
+        std::fs::write(&path, actual).unwrap_or_else(|e| panic!("writing {path}: {e}"));
+        return;
+    }
+    let expected = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("reading {path}: {e}"));
+    for (line, (got, want)) in actual.lines().zip(expected.lines()).enumerate() {
+        assert_eq!(got, want, "{path}, line {}: the host computes `{got}`, the file says `{want}`", line + 1);
+    }
+    assert_eq!(actual.lines().count(), expected.lines().count(), "{path}: a different number of outputs");
+}
+
+/// The `out` lines of the `sine` image: index, input bits, output bits.
+fn sine_outputs() -> String {
+    (0..sine::INPUTS)
+        .map(|k| {
+            let x = sine::input(k);
+            format!("out {k} {} {}\n", bits(x), bits(sine::infer(x)))
+        })
+        .collect()
+}
+
+#[test]
+fn sine_image_outputs_equal_the_hosts_bit_for_bit() {
+    check_expected("sine", &sine_outputs());
+}
+
+#[test]
+fn the_sine_model_approximates_sin_on_its_range() {
+    let errors: Vec<f64> = (0..=sine::GRID)
+        .map(|k| {
+            let x = sine::input(k);
+            f64::from(sine::infer(x)) - f64::from(x).sin()
+        })
+        .collect();
+    let mse = errors.iter().map(|e| e * e).sum::<f64>() / errors.len() as f64;
+    let worst = errors.iter().fold(0.0_f64, |worst, e| worst.max(e.abs()));
+    assert!(mse < 1e-4 && worst < 0.05, "MSE {mse:e}, largest error {worst}");
+}
+
+#[test]
+fn the_sine_model_file_is_an_exact_export() {
+    let mut source = String::new();
+    sine::NET.write_rust(&mut source).unwrap();
+    let file = include_str!("../firmware/src/models/sine.rs");
+    let body = file.split_once('\n').map_or(file, |(_header, body)| body);
+    assert_eq!(source, body.trim_end());
+}
+
+#[test]
+fn non_finite_inputs_propagate_through_the_sine_model() {
+    assert!(sine::infer(f32::NAN).is_nan());
+    assert!(!sine::infer(f32::INFINITY).is_finite());
+    assert!(!sine::infer(f32::NEG_INFINITY).is_finite());
+}
+
+/// The `out` lines of the `xor_train` image: the final loss, the four
+/// predictions and every trained parameter, in storage order.
+fn xor_outputs() -> String {
+    let (net, loss) = xor_train::train().expect("XOR training stopped on a non-finite loss");
+    let mut lines = format!("out loss {}\n", bits(loss));
+    for (k, (x, _)) in xor_train::DATA.iter().enumerate() {
+        lines += &format!("out p{k} {}\n", bits(xor_train::infer(&net, x)));
+    }
+    let parameters = net.tensors().flat_map(|tensor| tensor.data.iter().copied());
+    for (k, value) in parameters.enumerate() {
+        lines += &format!("out param {k} {}\n", bits(value));
+    }
+    lines
+}
+
+#[test]
+fn xor_trained_on_the_device_equals_xor_trained_on_the_host_bit_for_bit() {
+    check_expected("xor_train", &xor_outputs());
+}
+
+#[test]
+fn each_image_states_a_budget_its_model_fits() {
+    // The images check these at compile time (`const _: () = assert!(…)`);
+    // a budget that is too small is a build error, see
+    // tests/compile_fail/firmware_budget_exceeded.rs.
+    assert_eq!((<sine::Sine as Model>::BYTES, sine::BUDGET), (1284, 1536));
+    assert_eq!((<xor_train::Xor as Model>::BYTES, xor_train::BUDGET), (68, 128));
+}
