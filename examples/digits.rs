@@ -3,8 +3,9 @@
 //! Loads the 8×8 digits (1797 samples, shipped in `data/digits.csv`), splits
 //! them 80/20 with a fixed seed, trains a 64-32-10 network (tanh, softmax
 //! cross-entropy, Adam) with a progress display, prints the test accuracy
-//! and the confusion matrix, writes a PNG of the training curves and the
-//! trained model as Rust source that firmware can `include!`.
+//! and the confusion matrix, writes a PNG of the training curves, the
+//! trained model as Rust source that firmware can `include!`, and the test
+//! split as Rust source for the firmware's `digits` image.
 //!
 //! Run with `cargo run --release --example digits [-- OUTPUT_DIR]`
 //! (default output directory: `target/digits`).
@@ -86,7 +87,17 @@ fn main() -> Result<(), Box<dyn Error>> {
     net.write_rust(&mut source)?;
     let model = out_dir.join("digits_model.rs");
     std::fs::write(&model, source + "\n")?;
+    // The test split for the firmware image: raw pixels 0–16 (the device
+    // scales them by 1/16 exactly as the host does) and the label.
+    let mut test_set = String::from("// The digits example's test split (seed 0): (pixels 0-16, label).\n[\n");
+    for &index in &split.test {
+        let pixels = data.samples[index].0.map(|p| (p * 16.0) as u8);
+        test_set += &format!("    ({pixels:?}, {}),\n", data.labels[index]);
+    }
+    let test_file = out_dir.join("digits_test_set.rs");
+    std::fs::write(&test_file, test_set + "]\n")?;
     println!("wrote {} (training curves; the validation curve is the held-out test split)", plot.display());
     println!("wrote {} (for `static NET: Digits = include!(\"digits_model.rs\");`)", model.display());
+    println!("wrote {} (the test split, for the firmware image)", test_file.display());
     Ok(())
 }

@@ -16,8 +16,14 @@
 
 use constnet::prelude::*;
 
+#[path = "../firmware/src/digits.rs"]
+mod digits;
 #[path = "../firmware/src/sine.rs"]
 mod sine;
+// The digits example's recipe, to retrain the model the firmware carries.
+#[allow(dead_code)]
+#[path = "../examples/support/digits.rs"]
+mod recipe;
 #[path = "../firmware/src/xor_train.rs"]
 mod xor_train;
 
@@ -50,6 +56,47 @@ fn sine_outputs() -> String {
             format!("out {k} {} {}\n", bits(x), bits(sine::infer(x)))
         })
         .collect()
+}
+
+/// The `out` lines of the `digits` image: index, then the ten logits' bits.
+fn digits_outputs() -> String {
+    let mut lines = String::new();
+    for (k, (raw, _)) in digits::TEST_SET.iter().enumerate() {
+        lines += &format!("out {k}");
+        for value in digits::infer(&digits::pixels(raw)) {
+            lines += &format!(" {}", bits(value));
+        }
+        lines += "\n";
+    }
+    lines
+}
+
+#[test]
+fn digits_image_outputs_equal_the_hosts_bit_for_bit() {
+    check_expected("digits", &digits_outputs());
+}
+
+/// The firmware's model and test set are exactly what the digits example
+/// trains and holds out (seed 0), and it classifies 354 of the 360 test
+/// digits, as the example reports.
+#[test]
+fn the_digits_image_carries_the_examples_model_and_test_split() {
+    let data = recipe::load().unwrap();
+    let split = recipe::split(data.samples.len(), 0).unwrap();
+    for (&index, (raw, label)) in split.test.iter().zip(&digits::TEST_SET) {
+        assert_eq!(digits::pixels(raw), data.samples[index].0);
+        assert_eq!(usize::from(*label), data.labels[index]);
+    }
+    let trained = recipe::train(&data, &split, 0, |_| {}).unwrap();
+    let mut source = String::new();
+    trained.write_rust(&mut source).unwrap();
+    let file = include_str!("../firmware/src/models/digits.rs");
+    assert_eq!(source, file.lines().filter(|line| !line.starts_with("//")).collect::<Vec<_>>().join("\n"));
+    let correct = digits::TEST_SET
+        .iter()
+        .filter(|(raw, label)| digits::predicted(&digits::infer(&digits::pixels(raw))) == usize::from(*label))
+        .count();
+    assert_eq!(correct, 354);
 }
 
 #[test]
