@@ -103,7 +103,8 @@ pub mod prelude {
         EarlyStopping, batches, gather, identity_permutation, parse_labeled_csv, shuffle, train_validation_split,
     };
     pub use crate::layers::{
-        BatchNorm1d, Dense, Dropout, Identity, LayerNorm, LeakyRelu, Relu, Sigmoid, Softmax, Step, Tanh,
+        AvgPool2d, BatchNorm1d, BatchNorm2d, Conv1d, Conv2d, Dense, Dropout, Flatten, Identity, LayerNorm, LeakyRelu,
+        MaxPool1d, MaxPool2d, Relu, Residual, Sigmoid, Softmax, Step, Tanh,
     };
     pub use crate::loss::{bce, bce_with_logits, half_sse, mse, one_hot, softmax_cross_entropy};
     pub use crate::metrics::{ConfusionMatrix, accuracy, argmax};

@@ -14,7 +14,8 @@ pub type Digits = (Dense<64, 32>, Tanh, Dense<32, 10>);
 
 /// The flash this image allows for the model's parameters, in bytes.
 pub const BUDGET: usize = 10 * 1024;
-const _: () = assert!(<Digits as Model>::BYTES <= BUDGET, "the digits model's parameters do not fit the image's budget");
+const _: () =
+    assert!(<Digits as Model>::BYTES <= BUDGET, "the digits model's parameters do not fit the image's budget");
 
 /// The trained model, as exported by `cargo run --release --example digits`.
 pub static NET: Digits = include!("models/digits.rs");

@@ -423,3 +423,289 @@ fn check_positive<F: Float>(name: &'static str, value: F) -> Result<F, InvalidHy
         Err(InvalidHyperparameter { name, value: value.as_f64(), expected: "a finite number > 0" })
     }
 }
+
+/// Batch normalisation over the `C` channels of CHW feature maps, as
+/// PyTorch's `BatchNorm2d(C)`: y = (x − μ_c)/√(σ_c² + ε)·γ_c + β_c.
+///
+/// * **Training** ([`forward_tape`](crate::Forward::forward_tape) on a batch
+///   `[[[[F; W]; H]; C]; B]`): μ_c and σ_c² are the mean and biased variance
+///   of channel `c` over the batch and the positions (n = B·H·W values,
+///   summed in order of `b`, `h`, `w`), and the running statistics are
+///   updated with momentum m (0.1) and the *unbiased* variance, as PyTorch
+///   does. n must be at least 2 (checked at compile time).
+/// * **Inference** ([`forward`](crate::Forward::forward)), and any pass on a
+///   single sample `[[[F; W]; H]; C]`: the running statistics, as for
+///   [`BatchNorm1d`].
+///
+/// The channel count is checked through [`SameShape`]: a wrong one reads
+/// "a layer taking `[[[f32; 8]; 8]; 3]` was given `[[[f32; 8]; 8]; 4]`".
+///
+/// ```
+/// use constnet::prelude::*;
+///
+/// let mut bn: BatchNorm2d<1, f64> = BatchNorm2d::default();
+/// let x = [[[[1.0, 3.0]]], [[[5.0, 7.0]]]]; // two 1×1×2 samples
+/// let (y, _) = bn.forward_tape(&x);
+/// assert!((y[0][0][0][0] + 1.3416).abs() < 1e-4);
+/// // Running mean moved 10% of the way to the batch mean 4.
+/// assert!((bn.running_mean()[0] - 0.4).abs() < 1e-12);
+/// ```
+#[derive(Clone, Debug, PartialEq)]
+pub struct BatchNorm2d<const C: usize, F = f32> {
+    /// The per-channel values, stored as a `BatchNorm1d` over the channels.
+    channels: BatchNorm1d<C, F>,
+}
+
+impl<const C: usize, F: Float> BatchNorm2d<C, F> {
+    /// Builds the layer from all its values, as exported by
+    /// [`Model::write_rust`]. A `const fn`; it does not validate `eps` and
+    /// `momentum` (use [`with_eps`](Self::with_eps) and
+    /// [`with_momentum`](Self::with_momentum) for checked settings).
+    pub const fn from_parts(
+        weight: [F; C],
+        bias: [F; C],
+        running_mean: [F; C],
+        running_var: [F; C],
+        eps: F,
+        momentum: F,
+    ) -> Self {
+        BatchNorm2d { channels: BatchNorm1d::from_parts(weight, bias, running_mean, running_var, eps, momentum) }
+    }
+
+    /// The same layer with ε set to `eps`, which must be finite and > 0.
+    pub fn with_eps(self, eps: F) -> Result<Self, InvalidHyperparameter> {
+        Ok(BatchNorm2d { channels: self.channels.with_eps(eps)? })
+    }
+
+    /// The same layer with the running-statistics momentum set to
+    /// `momentum`, which must be in [0, 1].
+    pub fn with_momentum(self, momentum: F) -> Result<Self, InvalidHyperparameter> {
+        Ok(BatchNorm2d { channels: self.channels.with_momentum(momentum)? })
+    }
+
+    /// γ, the per-channel scale.
+    pub const fn weight(&self) -> &[F; C] {
+        &self.channels.weight
+    }
+    /// β, the per-channel shift.
+    pub const fn bias(&self) -> &[F; C] {
+        &self.channels.bias
+    }
+    /// The running mean used at inference.
+    pub const fn running_mean(&self) -> &[F; C] {
+        &self.channels.running_mean
+    }
+    /// The running (unbiased) variance used at inference.
+    pub const fn running_var(&self) -> &[F; C] {
+        &self.channels.running_var
+    }
+
+    /// The inference map of one sample: returns (y, x̂).
+    #[allow(clippy::type_complexity)]
+    fn normalise_running<const H: usize, const W: usize>(
+        &self,
+        x: &[[[F; W]; H]; C],
+        inv_std: &[F; C],
+    ) -> ([[[F; W]; H]; C], [[[F; W]; H]; C]) {
+        let bn = &self.channels;
+        let mut y = [[[F::zero(); W]; H]; C];
+        let mut x_hat = [[[F::zero(); W]; H]; C];
+        for c in 0..C {
+            for h in 0..H {
+                for w in 0..W {
+                    x_hat[c][h][w] = (x[c][h][w] - bn.running_mean[c]) * inv_std[c];
+                    y[c][h][w] = x_hat[c][h][w] * bn.weight[c] + bn.bias[c];
+                }
+            }
+        }
+        (y, x_hat)
+    }
+}
+
+impl<const C: usize, F: Float> Default for BatchNorm2d<C, F> {
+    /// PyTorch's initial state: γ = 1, β = 0, running mean 0, running
+    /// variance 1, ε = 10⁻⁵, momentum 0.1.
+    fn default() -> Self {
+        BatchNorm2d { channels: BatchNorm1d::default() }
+    }
+}
+
+impl<const C: usize, F> Module for BatchNorm2d<C, F> {}
+
+impl<const C: usize, F: Float> Model<F> for BatchNorm2d<C, F> {
+    const PARAMS: usize = 2 * C;
+
+    fn init_with<R: Rng + ?Sized>(_init: Init, _rng: &mut R) -> Self {
+        Self::default()
+    }
+    fn zeroed() -> Self {
+        BatchNorm2d { channels: BatchNorm1d::zeroed() }
+    }
+    fn tensors(&self) -> impl Iterator<Item = Tensor<'_, F>> {
+        self.channels.tensors()
+    }
+    fn tensors_mut(&mut self) -> impl Iterator<Item = TensorMut<'_, F>> {
+        self.channels.tensors_mut()
+    }
+    fn write_rust<W: fmt::Write>(&self, out: &mut W) -> fmt::Result {
+        let bn = &self.channels;
+        out.write_str("constnet::layers::BatchNorm2d::from_parts(")?;
+        for values in [&bn.weight, &bn.bias, &bn.running_mean, &bn.running_var] {
+            write_array(out, values)?;
+            out.write_str(", ")?;
+        }
+        write_float(out, bn.eps)?;
+        out.write_str(", ")?;
+        write_float(out, bn.momentum)?;
+        out.write_char(')')
+    }
+}
+
+/// One CHW sample: normalised with the running statistics (inference
+/// behaviour, also when training on single samples).
+impl<const C: usize, const CC: usize, const H: usize, const W: usize, F: Float> Layer<[[[F; W]; H]; CC]>
+    for BatchNorm2d<C, F>
+where
+    [[[F; W]; H]; CC]: SameShape<[[[F; W]; H]; C]>,
+{
+    type Output = [[[F; W]; H]; C];
+    /// x̂, the normalised input.
+    type Tape = [[[F; W]; H]; C];
+
+    fn eval(&self, x: &[[[F; W]; H]; CC]) -> [[[F; W]; H]; C] {
+        self.normalise_running(x.as_shape(), &self.channels.running_inv_std()).0
+    }
+
+    fn eval_tape(&mut self, x: &[[[F; W]; H]; CC]) -> ([[[F; W]; H]; C], [[[F; W]; H]; C]) {
+        self.normalise_running(x.as_shape(), &self.channels.running_inv_std())
+    }
+
+    fn backprop(&self, x_hat: &[[[F; W]; H]; C], dy: &[[[F; W]; H]; C], grads: &mut Self) -> [[[F; W]; H]; CC] {
+        let bn = &self.channels;
+        let inv_std = bn.running_inv_std();
+        let g = &mut grads.channels;
+        let mut dx = [[[F::zero(); W]; H]; C];
+        for c in 0..C {
+            for h in 0..H {
+                for w in 0..W {
+                    g.weight[c] = g.weight[c] + dy[c][h][w] * x_hat[c][h][w];
+                    g.bias[c] = g.bias[c] + dy[c][h][w];
+                    dx[c][h][w] = dy[c][h][w] * bn.weight[c] * inv_std[c];
+                }
+            }
+        }
+        SameShape::from_shape(dx)
+    }
+}
+
+/// A batch of CHW samples: training uses the statistics of each channel
+/// over the batch and the positions, and updates the running ones;
+/// inference uses the running ones.
+impl<const C: usize, const CC: usize, const H: usize, const W: usize, const B: usize, F: Float>
+    Layer<[[[[F; W]; H]; CC]; B]> for BatchNorm2d<C, F>
+where
+    [[[F; W]; H]; CC]: SameShape<[[[F; W]; H]; C]>,
+{
+    type Output = [[[[F; W]; H]; C]; B];
+    /// x̂ for every sample, and 1/√(σ² + ε) per channel.
+    type Tape = ([[[[F; W]; H]; C]; B], [F; C]);
+
+    fn eval(&self, x: &[[[[F; W]; H]; CC]; B]) -> [[[[F; W]; H]; C]; B] {
+        let inv_std = self.channels.running_inv_std();
+        core::array::from_fn(|b| self.normalise_running(x[b].as_shape(), &inv_std).0)
+    }
+
+    fn eval_tape(&mut self, x: &[[[[F; W]; H]; CC]; B]) -> ([[[[F; W]; H]; C]; B], Self::Tape) {
+        const {
+            assert!(
+                B * H * W > 1,
+                "BatchNorm2d needs at least two values per channel (B·H·W > 1) to train (as in PyTorch)"
+            )
+        };
+        let bn = &mut self.channels;
+        let n = F::from_usize(B * H * W);
+        let mut mean = [F::zero(); C];
+        let mut var = [F::zero(); C];
+        for c in 0..C {
+            for sample in x {
+                for row in &sample.as_shape()[c] {
+                    for &v in row {
+                        mean[c] = mean[c] + v;
+                    }
+                }
+            }
+            mean[c] = mean[c] / n;
+            for sample in x {
+                for row in &sample.as_shape()[c] {
+                    for &v in row {
+                        let d = v - mean[c];
+                        var[c] = var[c] + d * d;
+                    }
+                }
+            }
+            var[c] = var[c] / n;
+        }
+        let inv_std: [F; C] = core::array::from_fn(|c| F::one() / (var[c] + bn.eps).sqrt());
+        let mut x_hat = [[[[F::zero(); W]; H]; C]; B];
+        let mut y = [[[[F::zero(); W]; H]; C]; B];
+        for b in 0..B {
+            let xb = x[b].as_shape();
+            for c in 0..C {
+                for h in 0..H {
+                    for w in 0..W {
+                        x_hat[b][c][h][w] = (xb[c][h][w] - mean[c]) * inv_std[c];
+                        y[b][c][h][w] = x_hat[b][c][h][w] * bn.weight[c] + bn.bias[c];
+                    }
+                }
+            }
+        }
+        let keep = F::one() - bn.momentum;
+        let unbias = n / (n - F::one());
+        for c in 0..C {
+            bn.running_mean[c] = keep * bn.running_mean[c] + bn.momentum * mean[c];
+            bn.running_var[c] = keep * bn.running_var[c] + bn.momentum * var[c] * unbias;
+        }
+        (y, (x_hat, inv_std))
+    }
+
+    /// dx = (1/√(σ² + ε))·(dx̂ − mean(dx̂) − x̂·mean(dx̂·x̂)) with dx̂ = dy·γ,
+    /// the means over the batch and the positions of each channel.
+    fn backprop(&self, tape: &Self::Tape, dy: &[[[[F; W]; H]; C]; B], grads: &mut Self) -> [[[[F; W]; H]; CC]; B] {
+        let (x_hat, inv_std) = tape;
+        let bn = &self.channels;
+        let g = &mut grads.channels;
+        let n = F::from_usize(B * H * W);
+        let mut mean_d = [F::zero(); C];
+        let mut mean_d_x = [F::zero(); C];
+        for b in 0..B {
+            for c in 0..C {
+                for h in 0..H {
+                    for w in 0..W {
+                        let d = dy[b][c][h][w];
+                        let d_hat = d * bn.weight[c];
+                        mean_d[c] = mean_d[c] + d_hat;
+                        mean_d_x[c] = mean_d_x[c] + d_hat * x_hat[b][c][h][w];
+                        g.weight[c] = g.weight[c] + d * x_hat[b][c][h][w];
+                        g.bias[c] = g.bias[c] + d;
+                    }
+                }
+            }
+        }
+        for c in 0..C {
+            mean_d[c] = mean_d[c] / n;
+            mean_d_x[c] = mean_d_x[c] / n;
+        }
+        core::array::from_fn(|b| {
+            let mut dx = [[[F::zero(); W]; H]; C];
+            for c in 0..C {
+                for h in 0..H {
+                    for w in 0..W {
+                        dx[c][h][w] =
+                            inv_std[c] * (dy[b][c][h][w] * bn.weight[c] - mean_d[c] - x_hat[b][c][h][w] * mean_d_x[c]);
+                    }
+                }
+            }
+            SameShape::from_shape(dx)
+        })
+    }
+}

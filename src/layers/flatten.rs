@@ -1,0 +1,136 @@
+//! [`Flatten`]: channels-first feature maps to a flat vector, as PyTorch's
+//! `nn.Flatten()`.
+
+use core::fmt;
+
+use rand::Rng;
+
+use crate::model::{Tensor, TensorMut};
+use crate::{Float, Init, Layer, Model, Module};
+
+/// Flattens a feature map into `[F; N]`, in row-major (C) order, as
+/// PyTorch's `nn.Flatten()`:
+///
+/// * `[[[F; W]; H]; C]` (CHW) → `[F; N]` with `N = C·H·W` and element
+///   `x[c][h][w]` at index `c·H·W + h·W + w`;
+/// * `[[F; L]; C]` → `[F; N]` with `N = C·L`, element `x[c][l]` at `c·L + l`;
+/// * a batch `[[[[F; W]; H]; C]; B]` → `[[F; N]; B]`, sample by sample.
+///
+/// The width `N` is declared in the type, so the next layer sees a plain
+/// `[F; N]` (`Dense<N, …>`), and `N` is checked against the input's size at
+/// compile time by an inline `const { assert!(..) }`, as for the
+/// [convolutions](crate::layers::Conv2d): a wrong `N` fails `cargo build`
+/// with "Flatten: the declared width N must be C·H·W …" and the input type.
+/// A 3-D input is always a single CHW sample (a batch of 1-D signals,
+/// `[[[F; L]; C]; B]`, has the same shape; flatten those sample by sample).
+///
+/// The backward pass reshapes dY back; there are no parameters
+/// (`PARAMS == 0`) and nothing on the tape.
+///
+/// ```
+/// use constnet::prelude::*;
+///
+/// let x = [[[1.0, 2.0], [3.0, 4.0]], [[5.0, 6.0], [7.0, 8.0]]];
+/// assert_eq!(Flatten::<8>.forward(&x), [1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0]);
+/// ```
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Flatten<const N: usize>;
+
+impl<const N: usize> Module for Flatten<N> {}
+
+impl<F: Float, const N: usize> Model<F> for Flatten<N> {
+    const PARAMS: usize = 0;
+
+    fn init_with<R: Rng + ?Sized>(_init: Init, _rng: &mut R) -> Self {
+        Flatten
+    }
+    fn zeroed() -> Self {
+        Flatten
+    }
+    fn tensors(&self) -> impl Iterator<Item = Tensor<'_, F>> {
+        core::iter::empty()
+    }
+    fn tensors_mut(&mut self) -> impl Iterator<Item = TensorMut<'_, F>> {
+        core::iter::empty()
+    }
+    fn write_rust<W: fmt::Write>(&self, out: &mut W) -> fmt::Result {
+        out.write_str("constnet::layers::Flatten")
+    }
+}
+
+/// Copies a flat slice of exactly `N` values into an array.
+#[inline(always)]
+fn to_array<F: Float, const N: usize>(flat: &[F]) -> [F; N] {
+    core::array::from_fn(|k| flat[k])
+}
+
+/// One CHW sample.
+impl<const N: usize, const C: usize, const H: usize, const W: usize, F: Float> Layer<[[[F; W]; H]; C]> for Flatten<N> {
+    type Output = [F; N];
+    /// Nothing.
+    type Tape = ();
+
+    fn eval(&self, x: &[[[F; W]; H]; C]) -> [F; N] {
+        const { assert!(C * H * W == N, "Flatten: the declared width N must be C·H·W for a [[[F; W]; H]; C] input") };
+        to_array(x.as_flattened().as_flattened())
+    }
+
+    fn eval_tape(&mut self, x: &[[[F; W]; H]; C]) -> ([F; N], ()) {
+        (self.eval(x), ())
+    }
+
+    fn backprop(&self, _tape: &(), dy: &[F; N], _grads: &mut Self) -> [[[F; W]; H]; C] {
+        const { assert!(C * H * W == N, "Flatten: the declared width N must be C·H·W for a [[[F; W]; H]; C] input") };
+        let mut dx = [[[F::zero(); W]; H]; C];
+        dx.as_flattened_mut().as_flattened_mut().copy_from_slice(dy);
+        dx
+    }
+}
+
+/// One sample of `C` channels of length `L`.
+impl<const N: usize, const C: usize, const L: usize, F: Float> Layer<[[F; L]; C]> for Flatten<N> {
+    type Output = [F; N];
+    /// Nothing.
+    type Tape = ();
+
+    fn eval(&self, x: &[[F; L]; C]) -> [F; N] {
+        const { assert!(C * L == N, "Flatten: the declared width N must be C·L for a [[F; L]; C] input") };
+        to_array(x.as_flattened())
+    }
+
+    fn eval_tape(&mut self, x: &[[F; L]; C]) -> ([F; N], ()) {
+        (self.eval(x), ())
+    }
+
+    fn backprop(&self, _tape: &(), dy: &[F; N], _grads: &mut Self) -> [[F; L]; C] {
+        const { assert!(C * L == N, "Flatten: the declared width N must be C·L for a [[F; L]; C] input") };
+        let mut dx = [[F::zero(); L]; C];
+        dx.as_flattened_mut().copy_from_slice(dy);
+        dx
+    }
+}
+
+/// A batch of CHW samples, `[[[[F; W]; H]; C]; B]` → `[[F; N]; B]`.
+impl<const N: usize, const C: usize, const H: usize, const W: usize, const B: usize, F: Float>
+    Layer<[[[[F; W]; H]; C]; B]> for Flatten<N>
+{
+    type Output = [[F; N]; B];
+    /// Nothing.
+    type Tape = ();
+
+    fn eval(&self, x: &[[[[F; W]; H]; C]; B]) -> [[F; N]; B] {
+        const { assert!(C * H * W == N, "Flatten: the declared width N must be C·H·W for a [[[F; W]; H]; C] input") };
+        core::array::from_fn(|b| to_array(x[b].as_flattened().as_flattened()))
+    }
+
+    fn eval_tape(&mut self, x: &[[[[F; W]; H]; C]; B]) -> ([[F; N]; B], ()) {
+        (self.eval(x), ())
+    }
+
+    fn backprop(&self, _tape: &(), dy: &[[F; N]; B], _grads: &mut Self) -> [[[[F; W]; H]; C]; B] {
+        const { assert!(C * H * W == N, "Flatten: the declared width N must be C·H·W for a [[[F; W]; H]; C] input") };
+        let mut dx = [[[[F::zero(); W]; H]; C]; B];
+        dx.as_flattened_mut().as_flattened_mut().as_flattened_mut().copy_from_slice(dy.as_flattened());
+        dx
+    }
+}

@@ -1,0 +1,429 @@
+//! Pooling: [`MaxPool1d`], [`MaxPool2d`] and [`AvgPool2d`], with stride
+//! equal to the kernel size, no padding and floor mode (PyTorch's defaults
+//! for `nn.MaxPool2d(k)`).
+//!
+//! As for the [convolutions](crate::layers::Conv2d), the output size is
+//! declared in the type (`MaxPool2d<K, HO, WO>`) and checked at compile time
+//! against the input size by an inline `const { assert!(..) }` in every
+//! method: `HO = ⌊H/K⌋`, `WO = ⌊W/K⌋` (and at least 1). A wrong
+//! declaration fails `cargo build` with a message naming the rule, the layer
+//! and the input type. Pools work for any number of channels.
+//!
+//! Pools have no parameters: they are zero-sized, `PARAMS == 0`.
+
+use core::fmt;
+
+use rand::Rng;
+
+use crate::model::{Tensor, TensorMut};
+use crate::{Float, Init, Layer, Model, Module};
+
+/// Implements `Module` and a parameter-free `Model` for a pooling layer.
+macro_rules! parameter_free {
+    ($name:ident < $($c:ident),* >) => {
+        impl<$(const $c: usize),*> Module for $name<$($c),*> {}
+
+        impl<F: Float, $(const $c: usize),*> Model<F> for $name<$($c),*> {
+            const PARAMS: usize = 0;
+
+            fn init_with<R: Rng + ?Sized>(_init: Init, _rng: &mut R) -> Self {
+                $name
+            }
+            fn zeroed() -> Self {
+                $name
+            }
+            fn tensors(&self) -> impl Iterator<Item = Tensor<'_, F>> {
+                core::iter::empty()
+            }
+            fn tensors_mut(&mut self) -> impl Iterator<Item = TensorMut<'_, F>> {
+                core::iter::empty()
+            }
+            fn write_rust<W: fmt::Write>(&self, out: &mut W) -> fmt::Result {
+                out.write_str(concat!("constnet::layers::", stringify!($name)))
+            }
+        }
+    };
+}
+
+/// Max pooling over windows of `K` positions (stride `K`, no padding, floor
+/// mode), declared to produce `LO = ⌊L/K⌋` positions: `[[F; L]; C]` →
+/// `[[F; LO]; C]`, checked at compile time.
+///
+/// Backward routes each dY to the first maximum of its window (PyTorch on
+/// the CPU does the same); the tape holds those positions. A NaN in a
+/// window is its maximum, as in PyTorch.
+///
+/// ```
+/// use constnet::prelude::*;
+///
+/// let y = MaxPool1d::<2, 2>.forward(&[[1.0, 3.0, -2.0, -1.0, 9.0]]);
+/// assert_eq!(y, [[3.0, -1.0]]);
+/// ```
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct MaxPool1d<const K: usize, const LO: usize>;
+
+parameter_free!(MaxPool1d<K, LO>);
+
+/// The compile-time shape check of a [`MaxPool1d`] for an input of length `L`.
+macro_rules! maxpool1d_check {
+    () => {
+        const {
+            assert!(K >= 1, "MaxPool1d: the kernel size K must be at least 1");
+            assert!(
+                L >= K && L / K == LO,
+                "MaxPool1d: the declared output length LO must be ⌊L/K⌋ for the input length L"
+            );
+        }
+    };
+}
+
+/// The position of the window's maximum: the first one, or the last NaN.
+#[inline(always)]
+fn window_max<F: Float>(best: &mut (F, usize), value: F, at: usize) {
+    if value > best.0 || value.is_nan() {
+        *best = (value, at);
+    }
+}
+
+impl<const K: usize, const LO: usize> MaxPool1d<K, LO> {
+    #[allow(clippy::needless_range_loop)] // the loops spell out the index formulas
+    fn forward_one<F: Float, const L: usize, const C: usize>(x: &[[F; L]; C]) -> ([[F; LO]; C], [[usize; LO]; C]) {
+        let mut y = [[F::zero(); LO]; C];
+        let mut at = [[0; LO]; C];
+        for c in 0..C {
+            for i in 0..LO {
+                let mut best = (x[c][i * K], i * K);
+                for t in i * K + 1..i * K + K {
+                    window_max(&mut best, x[c][t], t);
+                }
+                (y[c][i], at[c][i]) = best;
+            }
+        }
+        (y, at)
+    }
+
+    fn backward_one<F: Float, const L: usize, const C: usize>(at: &[[usize; LO]; C], dy: &[[F; LO]; C]) -> [[F; L]; C] {
+        let mut dx = [[F::zero(); L]; C];
+        for c in 0..C {
+            for i in 0..LO {
+                let t = at[c][i];
+                dx[c][t] = dx[c][t] + dy[c][i];
+            }
+        }
+        dx
+    }
+}
+
+/// One sample `[[F; L]; C]`.
+impl<const K: usize, const LO: usize, const C: usize, const L: usize, F: Float> Layer<[[F; L]; C]>
+    for MaxPool1d<K, LO>
+{
+    type Output = [[F; LO]; C];
+    /// The position of each window's maximum.
+    type Tape = [[usize; LO]; C];
+
+    fn eval(&self, x: &[[F; L]; C]) -> [[F; LO]; C] {
+        maxpool1d_check!();
+        Self::forward_one(x).0
+    }
+
+    fn eval_tape(&mut self, x: &[[F; L]; C]) -> ([[F; LO]; C], [[usize; LO]; C]) {
+        maxpool1d_check!();
+        Self::forward_one(x)
+    }
+
+    fn backprop(&self, at: &[[usize; LO]; C], dy: &[[F; LO]; C], _grads: &mut Self) -> [[F; L]; C] {
+        maxpool1d_check!();
+        Self::backward_one(at, dy)
+    }
+}
+
+/// A batch `[[[F; L]; C]; B]`, sample by sample.
+impl<const K: usize, const LO: usize, const C: usize, const L: usize, const B: usize, F: Float> Layer<[[[F; L]; C]; B]>
+    for MaxPool1d<K, LO>
+{
+    type Output = [[[F; LO]; C]; B];
+    /// The position of each window's maximum, per sample.
+    type Tape = [[[usize; LO]; C]; B];
+
+    fn eval(&self, x: &[[[F; L]; C]; B]) -> [[[F; LO]; C]; B] {
+        maxpool1d_check!();
+        core::array::from_fn(|b| Self::forward_one(&x[b]).0)
+    }
+
+    fn eval_tape(&mut self, x: &[[[F; L]; C]; B]) -> ([[[F; LO]; C]; B], [[[usize; LO]; C]; B]) {
+        maxpool1d_check!();
+        let mut y = [[[F::zero(); LO]; C]; B];
+        let mut at = [[[0; LO]; C]; B];
+        for b in 0..B {
+            (y[b], at[b]) = Self::forward_one(&x[b]);
+        }
+        (y, at)
+    }
+
+    fn backprop(&self, at: &[[[usize; LO]; C]; B], dy: &[[[F; LO]; C]; B], _grads: &mut Self) -> [[[F; L]; C]; B] {
+        maxpool1d_check!();
+        core::array::from_fn(|b| Self::backward_one(&at[b], &dy[b]))
+    }
+}
+
+/// Max pooling over `K`×`K` windows (stride `K`, no padding, floor mode),
+/// declared to produce `HO`×`WO` outputs: `[[[F; W]; H]; C]` →
+/// `[[[F; WO]; HO]; C]` with `HO = ⌊H/K⌋`, `WO = ⌊W/K⌋` checked at compile
+/// time.
+///
+/// Backward routes each dY to the first maximum of its window in row-major
+/// order (PyTorch on the CPU does the same); the tape holds those positions
+/// as `h·W + w`, PyTorch's `return_indices`. A NaN in a window is its
+/// maximum, as in PyTorch.
+///
+/// ```
+/// use constnet::prelude::*;
+///
+/// let x = [[[1.0, 2.0, 0.0, 0.0], [4.0, 3.0, 0.0, -1.0]]];
+/// assert_eq!(MaxPool2d::<2, 1, 2>.forward(&x), [[[4.0, 0.0]]]);
+/// ```
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct MaxPool2d<const K: usize, const HO: usize, const WO: usize>;
+
+parameter_free!(MaxPool2d<K, HO, WO>);
+
+/// The compile-time shape check of a 2-D pool named `$name` for an `H`×`W`
+/// input.
+macro_rules! pool2d_check {
+    ($name:literal) => {
+        const {
+            assert!(K >= 1, concat!($name, ": the kernel size K must be at least 1"));
+            assert!(
+                H >= K && H / K == HO,
+                concat!($name, ": the declared output height HO must be ⌊H/K⌋ for the input height H")
+            );
+            assert!(
+                W >= K && W / K == WO,
+                concat!($name, ": the declared output width WO must be ⌊W/K⌋ for the input width W")
+            );
+        }
+    };
+}
+
+impl<const K: usize, const HO: usize, const WO: usize> MaxPool2d<K, HO, WO> {
+    #[allow(clippy::type_complexity, clippy::needless_range_loop)]
+    fn forward_one<F: Float, const H: usize, const W: usize, const C: usize>(
+        x: &[[[F; W]; H]; C],
+    ) -> ([[[F; WO]; HO]; C], [[[usize; WO]; HO]; C]) {
+        let mut y = [[[F::zero(); WO]; HO]; C];
+        let mut at = [[[0; WO]; HO]; C];
+        for c in 0..C {
+            for i in 0..HO {
+                for j in 0..WO {
+                    let mut best = (x[c][i * K][j * K], i * K * W + j * K);
+                    for r in i * K..i * K + K {
+                        for t in j * K..j * K + K {
+                            window_max(&mut best, x[c][r][t], r * W + t);
+                        }
+                    }
+                    (y[c][i][j], at[c][i][j]) = best;
+                }
+            }
+        }
+        (y, at)
+    }
+
+    fn backward_one<F: Float, const H: usize, const W: usize, const C: usize>(
+        at: &[[[usize; WO]; HO]; C],
+        dy: &[[[F; WO]; HO]; C],
+    ) -> [[[F; W]; H]; C] {
+        let mut dx = [[[F::zero(); W]; H]; C];
+        for c in 0..C {
+            for i in 0..HO {
+                for j in 0..WO {
+                    let (r, t) = (at[c][i][j] / W, at[c][i][j] % W);
+                    dx[c][r][t] = dx[c][r][t] + dy[c][i][j];
+                }
+            }
+        }
+        dx
+    }
+}
+
+/// One sample `[[[F; W]; H]; C]` (CHW).
+impl<const K: usize, const HO: usize, const WO: usize, const C: usize, const H: usize, const W: usize, F: Float>
+    Layer<[[[F; W]; H]; C]> for MaxPool2d<K, HO, WO>
+{
+    type Output = [[[F; WO]; HO]; C];
+    /// The position `h·W + w` of each window's maximum.
+    type Tape = [[[usize; WO]; HO]; C];
+
+    fn eval(&self, x: &[[[F; W]; H]; C]) -> [[[F; WO]; HO]; C] {
+        pool2d_check!("MaxPool2d");
+        Self::forward_one(x).0
+    }
+
+    fn eval_tape(&mut self, x: &[[[F; W]; H]; C]) -> ([[[F; WO]; HO]; C], [[[usize; WO]; HO]; C]) {
+        pool2d_check!("MaxPool2d");
+        Self::forward_one(x)
+    }
+
+    fn backprop(&self, at: &[[[usize; WO]; HO]; C], dy: &[[[F; WO]; HO]; C], _grads: &mut Self) -> [[[F; W]; H]; C] {
+        pool2d_check!("MaxPool2d");
+        Self::backward_one(at, dy)
+    }
+}
+
+/// A batch `[[[[F; W]; H]; C]; B]` (NCHW), sample by sample.
+impl<
+    const K: usize,
+    const HO: usize,
+    const WO: usize,
+    const C: usize,
+    const H: usize,
+    const W: usize,
+    const B: usize,
+    F: Float,
+> Layer<[[[[F; W]; H]; C]; B]> for MaxPool2d<K, HO, WO>
+{
+    type Output = [[[[F; WO]; HO]; C]; B];
+    /// The position `h·W + w` of each window's maximum, per sample.
+    type Tape = [[[[usize; WO]; HO]; C]; B];
+
+    fn eval(&self, x: &[[[[F; W]; H]; C]; B]) -> [[[[F; WO]; HO]; C]; B] {
+        pool2d_check!("MaxPool2d");
+        core::array::from_fn(|b| Self::forward_one(&x[b]).0)
+    }
+
+    fn eval_tape(&mut self, x: &[[[[F; W]; H]; C]; B]) -> ([[[[F; WO]; HO]; C]; B], [[[[usize; WO]; HO]; C]; B]) {
+        pool2d_check!("MaxPool2d");
+        let mut y = [[[[F::zero(); WO]; HO]; C]; B];
+        let mut at = [[[[0; WO]; HO]; C]; B];
+        for b in 0..B {
+            (y[b], at[b]) = Self::forward_one(&x[b]);
+        }
+        (y, at)
+    }
+
+    fn backprop(
+        &self,
+        at: &[[[[usize; WO]; HO]; C]; B],
+        dy: &[[[[F; WO]; HO]; C]; B],
+        _grads: &mut Self,
+    ) -> [[[[F; W]; H]; C]; B] {
+        pool2d_check!("MaxPool2d");
+        core::array::from_fn(|b| Self::backward_one(&at[b], &dy[b]))
+    }
+}
+
+/// Average pooling over `K`×`K` windows (stride `K`, no padding, floor
+/// mode), declared to produce `HO`×`WO` outputs: `[[[F; W]; H]; C]` →
+/// `[[[F; WO]; HO]; C]` with `HO = ⌊H/K⌋`, `WO = ⌊W/K⌋` checked at compile
+/// time.
+///
+/// As PyTorch: y = (Σ window, in row-major order) / K², and
+/// dX = dY / K² for every position of the window.
+///
+/// ```
+/// use constnet::prelude::*;
+///
+/// let x = [[[1.0, 2.0, 0.0, 0.0], [4.0, 3.0, 0.0, -1.0]]];
+/// assert_eq!(AvgPool2d::<2, 1, 2>.forward(&x), [[[2.5, -0.25]]]);
+/// ```
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct AvgPool2d<const K: usize, const HO: usize, const WO: usize>;
+
+parameter_free!(AvgPool2d<K, HO, WO>);
+
+impl<const K: usize, const HO: usize, const WO: usize> AvgPool2d<K, HO, WO> {
+    fn forward_one<F: Float, const H: usize, const W: usize, const C: usize>(
+        x: &[[[F; W]; H]; C],
+    ) -> [[[F; WO]; HO]; C] {
+        let area = F::from_usize(K * K);
+        core::array::from_fn(|c| {
+            core::array::from_fn(|i| {
+                core::array::from_fn(|j| {
+                    let mut sum = F::zero();
+                    for row in &x[c][i * K..i * K + K] {
+                        for &v in &row[j * K..j * K + K] {
+                            sum = sum + v;
+                        }
+                    }
+                    sum / area
+                })
+            })
+        })
+    }
+
+    fn backward_one<F: Float, const H: usize, const W: usize, const C: usize>(
+        dy: &[[[F; WO]; HO]; C],
+    ) -> [[[F; W]; H]; C] {
+        let area = F::from_usize(K * K);
+        let mut dx = [[[F::zero(); W]; H]; C];
+        for c in 0..C {
+            for i in 0..HO {
+                for j in 0..WO {
+                    let share = dy[c][i][j] / area;
+                    for row in &mut dx[c][i * K..i * K + K] {
+                        for v in &mut row[j * K..j * K + K] {
+                            *v = *v + share;
+                        }
+                    }
+                }
+            }
+        }
+        dx
+    }
+}
+
+/// One sample `[[[F; W]; H]; C]` (CHW).
+impl<const K: usize, const HO: usize, const WO: usize, const C: usize, const H: usize, const W: usize, F: Float>
+    Layer<[[[F; W]; H]; C]> for AvgPool2d<K, HO, WO>
+{
+    type Output = [[[F; WO]; HO]; C];
+    /// Nothing: the gradient does not depend on the input.
+    type Tape = ();
+
+    fn eval(&self, x: &[[[F; W]; H]; C]) -> [[[F; WO]; HO]; C] {
+        pool2d_check!("AvgPool2d");
+        Self::forward_one(x)
+    }
+
+    fn eval_tape(&mut self, x: &[[[F; W]; H]; C]) -> ([[[F; WO]; HO]; C], ()) {
+        pool2d_check!("AvgPool2d");
+        (Self::forward_one(x), ())
+    }
+
+    fn backprop(&self, _tape: &(), dy: &[[[F; WO]; HO]; C], _grads: &mut Self) -> [[[F; W]; H]; C] {
+        pool2d_check!("AvgPool2d");
+        Self::backward_one(dy)
+    }
+}
+
+/// A batch `[[[[F; W]; H]; C]; B]` (NCHW), sample by sample.
+impl<
+    const K: usize,
+    const HO: usize,
+    const WO: usize,
+    const C: usize,
+    const H: usize,
+    const W: usize,
+    const B: usize,
+    F: Float,
+> Layer<[[[[F; W]; H]; C]; B]> for AvgPool2d<K, HO, WO>
+{
+    type Output = [[[[F; WO]; HO]; C]; B];
+    /// Nothing: the gradient does not depend on the input.
+    type Tape = ();
+
+    fn eval(&self, x: &[[[[F; W]; H]; C]; B]) -> [[[[F; WO]; HO]; C]; B] {
+        pool2d_check!("AvgPool2d");
+        core::array::from_fn(|b| Self::forward_one(&x[b]))
+    }
+
+    fn eval_tape(&mut self, x: &[[[[F; W]; H]; C]; B]) -> ([[[[F; WO]; HO]; C]; B], ()) {
+        pool2d_check!("AvgPool2d");
+        (self.eval(x), ())
+    }
+
+    fn backprop(&self, _tape: &(), dy: &[[[[F; WO]; HO]; C]; B], _grads: &mut Self) -> [[[[F; W]; H]; C]; B] {
+        pool2d_check!("AvgPool2d");
+        core::array::from_fn(|b| Self::backward_one(&dy[b]))
+    }
+}
