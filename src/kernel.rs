@@ -49,12 +49,29 @@ pub(crate) fn axpy<F: Float>(acc: &mut [F], column: &[F], scale: F) {
 /// output summed in increasing input order — exactly the sums of repeated
 /// [`axpy`], so exactly its bits.
 ///
-/// The inputs are taken four at a time: one pass over `z` adds four terms to
-/// each output, in order, so each partial sum is loaded and stored once per
-/// four multiply-adds instead of once per one. The compiler vectorises the
-/// pass over `o` as before; only how often a sum goes through memory changes.
+/// Two loop shapes, chosen by the layer's width alone (so the same on every
+/// target), with the same sums:
+///
+/// * Up to [`REGISTER_OUTPUTS`] outputs: one pass over the inputs, in order,
+///   with every output's sum in a register (blocks of 32, 16, 8, 4, 2 and 1,
+///   at most one of each, written out rather than looped over so that no
+///   opt-level leaves them in memory). The weights are read once, in storage
+///   order. On a Cortex-M4F this is the short loop: one load and one
+///   multiply-add per weight (the 1-16-16-1 sine model: 825 instructions for
+///   `infer` at opt-level 3, against 1,010 for the passes below).
+/// * Wider layers: the inputs are taken four at a time, each taking one pass
+///   over `z` that adds four terms to each output, in order; the compiler
+///   vectorises the pass over the outputs, and each partial sum goes through
+///   memory once per four multiply-adds. Blocks of outputs kept in registers
+///   over all the inputs were measured slower here on x86-64 (13% at 64×64,
+///   40% at 128×128): they read each column in short strided pieces instead
+///   of streaming through the weights.
 #[inline]
 pub(crate) fn matvec_t<F: Float, const I: usize, const O: usize>(z: &mut [F; O], columns: &[[F; O]; I], x: &[F; I]) {
+    if O <= REGISTER_OUTPUTS {
+        matvec_t_registers(z, columns, x);
+        return;
+    }
     let (column_quads, column_tail) = columns.as_chunks::<4>();
     let (x_quads, x_tail) = x.as_chunks::<4>();
     for ([c0, c1, c2, c3], &[x0, x1, x2, x3]) in column_quads.iter().zip(x_quads) {
@@ -66,6 +83,93 @@ pub(crate) fn matvec_t<F: Float, const I: usize, const O: usize>(z: &mut [F; O],
         axpy(z, column, xi);
     }
 }
+
+/// The widest layer whose output sums [`matvec_t`] keeps in registers.
+const REGISTER_OUTPUTS: usize = 32;
+
+/// [`matvec_t`] for `O <= REGISTER_OUTPUTS`: one pass over the inputs with
+/// the outputs split into at most one block each of 32, 16, 8, 4, 2 and 1
+/// (which exist is known at compile time).
+#[inline(always)]
+fn matvec_t_registers<F: Float, const I: usize, const O: usize>(z: &mut [F; O], columns: &[[F; O]; I], x: &[F; I]) {
+    let (z32, rest) = z.as_chunks_mut::<32>();
+    let (z16, rest) = rest.as_chunks_mut::<16>();
+    let (z8, rest) = rest.as_chunks_mut::<8>();
+    let (z4, rest) = rest.as_chunks_mut::<4>();
+    let (z2, z1) = rest.as_chunks_mut::<2>();
+    let s16 = 32 * z32.len();
+    let s8 = s16 + 16 * z16.len();
+    let s4 = s8 + 8 * z8.len();
+    let s2 = s4 + 4 * z4.len();
+    let s1 = s2 + 2 * z2.len();
+    let mut a32 = z32.first().copied().unwrap_or([F::zero(); 32]);
+    let mut a16 = z16.first().copied().unwrap_or([F::zero(); 16]);
+    let mut a8 = z8.first().copied().unwrap_or([F::zero(); 8]);
+    let mut a4 = z4.first().copied().unwrap_or([F::zero(); 4]);
+    let mut a2 = z2.first().copied().unwrap_or([F::zero(); 2]);
+    let mut a1 = [z1.first().copied().unwrap_or(F::zero())];
+    for (column, &xi) in columns.iter().zip(x) {
+        if !z32.is_empty() {
+            mac_32(&mut a32, column, 0, xi);
+        }
+        if !z16.is_empty() {
+            mac_16(&mut a16, column, s16, xi);
+        }
+        if !z8.is_empty() {
+            mac_8(&mut a8, column, s8, xi);
+        }
+        if !z4.is_empty() {
+            mac_4(&mut a4, column, s4, xi);
+        }
+        if !z2.is_empty() {
+            mac_2(&mut a2, column, s2, xi);
+        }
+        if !z1.is_empty() {
+            mac_1(&mut a1, column, s1, xi);
+        }
+    }
+    if let Some(z) = z32.first_mut() {
+        *z = a32;
+    }
+    if let Some(z) = z16.first_mut() {
+        *z = a16;
+    }
+    if let Some(z) = z8.first_mut() {
+        *z = a8;
+    }
+    if let Some(z) = z4.first_mut() {
+        *z = a4;
+    }
+    if let Some(z) = z2.first_mut() {
+        *z = a2;
+    }
+    if let Some(z) = z1.first_mut() {
+        *z = a1[0];
+    }
+}
+
+/// Defines `$name`: `acc[k] = acc[k] + column[start + k]·xi` for each of the
+/// block's `$size` outputs. The body names every output (`$k`) instead of
+/// looping over them, so that the block's sums are registers at every
+/// opt-level, not only where LLVM chooses to unroll.
+macro_rules! mac {
+    ($name:ident, $size:literal, [$($k:literal)*]) => {
+        #[inline(always)]
+        fn $name<F: Float, const O: usize>(acc: &mut [F; $size], column: &[F; O], start: usize, xi: F) {
+            // Always `Some`: the caller's blocks lie inside `0..O`.
+            if let Some(w) = column.get(start..).and_then(<[F]>::first_chunk::<$size>) {
+                $(acc[$k] = acc[$k] + w[$k] * xi;)*
+            }
+        }
+    };
+}
+
+mac!(mac_32, 32, [0 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20 21 22 23 24 25 26 27 28 29 30 31]);
+mac!(mac_16, 16, [0 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15]);
+mac!(mac_8, 8, [0 1 2 3 4 5 6 7]);
+mac!(mac_4, 4, [0 1 2 3]);
+mac!(mac_2, 2, [0 1]);
+mac!(mac_1, 1, [0]);
 
 #[cfg(test)]
 mod tests {
@@ -79,6 +183,34 @@ mod tests {
         let naive: f32 = a.iter().zip(&b).map(|(x, y)| x * y).sum();
         assert_eq!(dot(&a, &b), naive);
         assert_eq!(dot::<f32>(&[], &[]), 0.0);
+    }
+
+    /// Every block shape (`O` up to 32 and past it) gives exactly the bits of
+    /// repeated `axpy`, i.e. of each output summed in input order.
+    #[test]
+    fn matvec_t_sums_in_input_order() {
+        fn check<const I: usize, const O: usize>() {
+            let value = |k: usize| ((k * 7919 % 1013) as f32 / 1013.0 - 0.5) * 3.7;
+            let columns: [[f32; O]; I] = core::array::from_fn(|i| core::array::from_fn(|o| value(i * O + o)));
+            let x: [f32; I] = core::array::from_fn(|i| value(i + 5000));
+            let bias: [f32; O] = core::array::from_fn(|o| value(o + 9000));
+            let mut expected = bias;
+            for (column, &xi) in columns.iter().zip(&x) {
+                axpy(&mut expected, column, xi);
+            }
+            let mut z = bias;
+            matvec_t(&mut z, &columns, &x);
+            assert_eq!(z.map(f32::to_bits), expected.map(f32::to_bits), "I = {I}, O = {O}");
+        }
+        check::<1, 1>();
+        check::<3, 2>();
+        check::<5, 7>();
+        check::<16, 16>();
+        check::<13, 31>();
+        check::<9, 32>();
+        check::<6, 33>();
+        check::<7, 61>();
+        check::<64, 10>();
     }
 
     #[test]
