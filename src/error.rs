@@ -339,3 +339,94 @@ impl fmt::Display for CsvError {
 }
 
 impl core::error::Error for CsvError {}
+
+/// Why model weights could not be read from or written to bytes; see
+/// [`Model::read_le_bytes`](crate::Model::read_le_bytes) and
+/// [`Model::write_le_bytes`](crate::Model::write_le_bytes).
+///
+/// Tensors are counted from 0 across the whole model, in the order of
+/// [`Model::tensors`](crate::Model::tensors).
+///
+/// ```
+/// use constnet::WeightsError;
+///
+/// let error = WeightsError::InputTooShort {
+///     tensor: 2,
+///     name: "weight",
+///     needed: 1280,
+///     remaining: 1000,
+///     expected: 9640,
+///     found: 8000,
+/// };
+/// assert_eq!(
+///     error.to_string(),
+///     "weights: tensor 2 (`weight`) needs 1280 bytes but only 1000 remain \
+///      (expected 9640 bytes in all, found 8000)"
+/// );
+/// let error = WeightsError::InputTooLong { expected: 9640, found: 9644 };
+/// assert_eq!(error.to_string(), "weights: expected 9640 bytes, found 9644");
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum WeightsError {
+    /// The input ends inside a tensor (or before it).
+    InputTooShort {
+        /// The tensor's index in [`Model::tensors`](crate::Model::tensors)
+        /// order.
+        tensor: usize,
+        /// The tensor's name inside its layer, such as `"weight"`.
+        name: &'static str,
+        /// The tensor's size in bytes.
+        needed: usize,
+        /// The bytes left in the input where the tensor starts.
+        remaining: usize,
+        /// The model's size in bytes.
+        expected: usize,
+        /// The input's length.
+        found: usize,
+    },
+    /// The input is longer than the model: bytes would be left over.
+    InputTooLong {
+        /// The model's size in bytes.
+        expected: usize,
+        /// The input's length.
+        found: usize,
+    },
+    /// The output buffer is too short for the model; nothing was written.
+    OutputTooShort {
+        /// The index, in [`Model::tensors`](crate::Model::tensors) order, of
+        /// the first tensor that does not fit.
+        tensor: usize,
+        /// The tensor's name inside its layer, such as `"weight"`.
+        name: &'static str,
+        /// The tensor's size in bytes.
+        needed: usize,
+        /// The bytes left in the buffer where the tensor would start.
+        remaining: usize,
+        /// The model's size in bytes.
+        expected: usize,
+        /// The buffer's length.
+        found: usize,
+    },
+}
+
+impl fmt::Display for WeightsError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            WeightsError::InputTooShort { tensor, name, needed, remaining, expected, found } => write!(
+                f,
+                "weights: tensor {tensor} (`{name}`) needs {needed} bytes but only {remaining} remain \
+                 (expected {expected} bytes in all, found {found})"
+            ),
+            WeightsError::InputTooLong { expected, found } => {
+                write!(f, "weights: expected {expected} bytes, found {found}")
+            }
+            WeightsError::OutputTooShort { tensor, name, needed, remaining, expected, found } => write!(
+                f,
+                "weights: tensor {tensor} (`{name}`) needs {needed} bytes but only {remaining} remain \
+                 in the output buffer (the model takes {expected} bytes, the buffer holds {found})"
+            ),
+        }
+    }
+}
+
+impl core::error::Error for WeightsError {}

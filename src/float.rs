@@ -43,6 +43,24 @@ pub trait Float: FloatCore + Debug + Display + LowerExp + Default + Send + Sync 
     fn as_f64(self) -> f64;
     /// Converts a count (a batch size, a fan-in) to this type.
     fn from_usize(value: usize) -> Self;
+
+    /// The size of one value in bytes: 4 for `f32`, 8 for `f64`.
+    const SIZE: usize;
+    /// The IEEE 754 bit pattern, zero-extended to 64 bits (`f32::to_bits`
+    /// for `f32`). Exact for every value, NaN payloads included — unlike
+    /// going through [`as_f64`](Float::as_f64). Its low [`SIZE`](Float::SIZE)
+    /// bytes, little-endian, are the value's little-endian bytes.
+    ///
+    /// ```
+    /// use constnet::Float;
+    /// assert_eq!(1.0_f32.to_bits_u64(), 0x3f80_0000);
+    /// assert_eq!(<f32 as Float>::from_bits_u64(0x3f80_0000), 1.0);
+    /// ```
+    fn to_bits_u64(self) -> u64;
+    /// The value with the bit pattern in the low [`SIZE`](Float::SIZE) bytes
+    /// of `bits` (higher bits are ignored); the inverse of
+    /// [`to_bits_u64`](Float::to_bits_u64).
+    fn from_bits_u64(bits: u64) -> Self;
 }
 
 macro_rules! impl_float {
@@ -81,6 +99,17 @@ macro_rules! impl_float {
             #[inline]
             fn from_usize(value: usize) -> Self {
                 value as $t
+            }
+
+            const SIZE: usize = core::mem::size_of::<$t>();
+
+            #[inline]
+            fn to_bits_u64(self) -> u64 {
+                u64::from(self.to_bits())
+            }
+            #[inline]
+            fn from_bits_u64(bits: u64) -> Self {
+                <$t>::from_bits(bits as _)
             }
         }
     };

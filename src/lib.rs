@@ -89,6 +89,7 @@ pub mod regularize;
 mod stack;
 pub mod train;
 
+pub use error::WeightsError;
 pub use error::{ClassOutOfRange, InvalidHyperparameter, TrainError};
 pub use error::{CsvError, CsvErrorKind, Excerpt, GatherError, MetricError};
 pub use float::Float;

@@ -5,7 +5,7 @@ use core::fmt;
 
 use rand::Rng;
 
-use crate::{Float, Init, Module};
+use crate::{Float, Init, Module, WeightsError};
 
 /// What a parameter tensor is, so that algorithms can treat weights and
 /// biases differently (weight decay, for example, usually skips biases).
@@ -126,6 +126,192 @@ pub trait Model<F: Float = f32>: Module + Sized {
             }
         }
     }
+
+    /// The size of the model's weights as bytes, [`BYTES`](Model::BYTES):
+    /// the length [`write_le_bytes`](Model::write_le_bytes) writes and
+    /// [`read_le_bytes`](Model::read_le_bytes) expects.
+    ///
+    /// ```
+    /// use constnet::prelude::*;
+    ///
+    /// type Xor = (Dense<2, 4>, Tanh, Dense<4, 1>, Sigmoid);
+    /// assert_eq!(<Xor as Model>::byte_len(), 68);
+    /// assert_eq!(<Dense<2, 4, f64> as Model<f64>>::byte_len(), 96);
+    /// ```
+    fn byte_len() -> usize {
+        Self::BYTES
+    }
+
+    /// Writes every parameter into `out` as little-endian bytes and returns
+    /// the number of bytes written, [`BYTES`](Model::BYTES); bytes of `out`
+    /// past that are left alone.
+    ///
+    /// # Format
+    ///
+    /// The tensors of [`tensors`](Model::tensors), concatenated in that
+    /// order, each in its *storage* order, each value as its IEEE 754 bits
+    /// in little-endian (4 bytes for `f32`, 8 for `f64`). There is no header:
+    /// the model's type is the schema. This is not PyTorch's `state_dict`
+    /// layout — a [`Dense`](crate::layers::Dense) stores its weight
+    /// transposed, `[in][out]` — so a tool converting from PyTorch must
+    /// transpose dense weights. Every value round-trips bit for bit, NaN
+    /// payloads included.
+    ///
+    /// # Errors
+    ///
+    /// [`WeightsError::OutputTooShort`] if `out` is shorter than
+    /// [`BYTES`](Model::BYTES), naming the first tensor that does not fit;
+    /// `out` is then left unchanged.
+    ///
+    /// ```
+    /// use constnet::prelude::*;
+    /// use constnet::WeightsError;
+    ///
+    /// type Xor = (Dense<2, 4>, Tanh, Dense<4, 1>, Sigmoid);
+    /// let net = Xor::init(&mut Xoshiro256PlusPlus::seed_from_u64(7));
+    ///
+    /// let mut bytes = [0_u8; <Xor as Model>::BYTES];
+    /// assert_eq!(net.write_le_bytes(&mut bytes), Ok(68));
+    ///
+    /// let mut short = [0_u8; 40];
+    /// let error = net.write_le_bytes(&mut short).unwrap_err();
+    /// // Tensors: 0 and 1 are the first layer's weight (32 bytes) and bias
+    /// // (16 bytes); the bias is the first that does not fit.
+    /// assert_eq!(
+    ///     error,
+    ///     WeightsError::OutputTooShort {
+    ///         tensor: 1,
+    ///         name: "bias",
+    ///         needed: 16,
+    ///         remaining: 8,
+    ///         expected: 68,
+    ///         found: 40,
+    ///     }
+    /// );
+    /// ```
+    fn write_le_bytes(&self, out: &mut [u8]) -> Result<usize, WeightsError> {
+        if let Some((tensor, name, needed, remaining)) = first_misfit(self.tensors(), out.len()) {
+            return Err(WeightsError::OutputTooShort {
+                tensor,
+                name,
+                needed,
+                remaining,
+                expected: Self::BYTES,
+                found: out.len(),
+            });
+        }
+        let found = out.len();
+        let mut position = 0;
+        for (index, tensor) in self.tensors().enumerate() {
+            for &value in tensor.data {
+                // Cannot fail after the check above; stays an error, not a panic.
+                let slot = out.get_mut(position..position + F::SIZE).ok_or(WeightsError::OutputTooShort {
+                    tensor: index,
+                    name: tensor.name,
+                    needed: tensor.data.len() * F::SIZE,
+                    remaining: found.saturating_sub(position),
+                    expected: Self::BYTES,
+                    found,
+                })?;
+                for (byte, bits) in slot.iter_mut().zip(value.to_bits_u64().to_le_bytes()) {
+                    *byte = bits;
+                }
+                position += F::SIZE;
+            }
+        }
+        Ok(position)
+    }
+
+    /// Sets every parameter from little-endian bytes in the format that
+    /// [`write_le_bytes`](Model::write_le_bytes) writes (see its *Format*
+    /// section): exactly [`BYTES`](Model::BYTES) bytes, tensors in
+    /// [`tensors`](Model::tensors) order, each in storage order.
+    ///
+    /// Any bit pattern is a valid value, so NaN and infinite values are
+    /// accepted and loaded as they are (they are IEEE data; check with
+    /// [`tensors`](Model::tensors) if the source is untrusted).
+    ///
+    /// # Errors
+    ///
+    /// The length is checked before anything is written, so on error the
+    /// model is unchanged, and bad data never panics:
+    ///
+    /// - [`WeightsError::InputTooShort`] if `bytes` is shorter than
+    ///   [`BYTES`](Model::BYTES), naming the first tensor that does not fit
+    ///   (its index in [`tensors`](Model::tensors) order and its name), its
+    ///   size and the bytes left for it;
+    /// - [`WeightsError::InputTooLong`] if `bytes` is longer, with the
+    ///   expected and found lengths.
+    ///
+    /// ```
+    /// use constnet::prelude::*;
+    /// use constnet::WeightsError;
+    ///
+    /// type Xor = (Dense<2, 4>, Tanh, Dense<4, 1>, Sigmoid);
+    /// let net = Xor::init(&mut Xoshiro256PlusPlus::seed_from_u64(7));
+    /// let mut bytes = [0_u8; <Xor as Model>::BYTES];
+    /// net.write_le_bytes(&mut bytes).unwrap();
+    ///
+    /// // Round trip: a zeroed model of the same type becomes `net`.
+    /// let mut copy = Xor::zeroed();
+    /// copy.read_le_bytes(&bytes).unwrap();
+    /// assert!(copy.tensors().zip(net.tensors()).all(|(a, b)| a.data == b.data));
+    ///
+    /// // Truncated: the error names the tensor and both sizes.
+    /// let error = copy.read_le_bytes(&bytes[..60]).unwrap_err();
+    /// assert_eq!(
+    ///     error.to_string(),
+    ///     "weights: tensor 2 (`weight`) needs 16 bytes but only 12 remain \
+    ///      (expected 68 bytes in all, found 60)"
+    /// );
+    /// // One byte too many.
+    /// let long = [0_u8; 69];
+    /// assert_eq!(copy.read_le_bytes(&long), Err(WeightsError::InputTooLong { expected: 68, found: 69 }));
+    /// ```
+    fn read_le_bytes(&mut self, bytes: &[u8]) -> Result<(), WeightsError> {
+        if let Some((tensor, name, needed, remaining)) = first_misfit(self.tensors(), bytes.len()) {
+            return Err(WeightsError::InputTooShort {
+                tensor,
+                name,
+                needed,
+                remaining,
+                expected: Self::BYTES,
+                found: bytes.len(),
+            });
+        }
+        if bytes.len() != Self::BYTES {
+            return Err(WeightsError::InputTooLong { expected: Self::BYTES, found: bytes.len() });
+        }
+        let mut chunks = bytes.chunks_exact(F::SIZE.max(1));
+        for tensor in self.tensors_mut() {
+            for (value, chunk) in tensor.data.iter_mut().zip(&mut chunks) {
+                let mut bits = [0_u8; 8];
+                for (bit, &byte) in bits.iter_mut().zip(chunk) {
+                    *bit = byte;
+                }
+                *value = F::from_bits_u64(u64::from_le_bytes(bits));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The first tensor that does not fit in `len` bytes, as
+/// `(index, name, its size in bytes, bytes left where it starts)`.
+fn first_misfit<'a, F: Float>(
+    tensors: impl Iterator<Item = Tensor<'a, F>>,
+    len: usize,
+) -> Option<(usize, &'static str, usize, usize)> {
+    let mut position = 0_usize;
+    for (index, tensor) in tensors.enumerate() {
+        let needed = tensor.data.len() * F::SIZE;
+        let remaining = len.saturating_sub(position);
+        if needed > remaining {
+            return Some((index, tensor.name, needed, remaining));
+        }
+        position += needed;
+    }
+    None
 }
 
 /// The type that holds a model's gradients: the model's own type

@@ -1,0 +1,248 @@
+//! Weights as bytes: `Model::write_le_bytes` and `Model::read_le_bytes`
+//! round-trip every value bit for bit, and bad input is an error that names
+//! the tensor and the sizes — never a panic, never a partial load.
+
+use constnet::WeightsError;
+use constnet::prelude::*;
+
+type Xor = (Dense<2, 4>, Tanh, Dense<4, 1>, Sigmoid);
+type Xor64 = (Dense<2, 4, f64>, Tanh, Dense<4, 1, f64>, Sigmoid);
+type Deep = (Dense<3, 8>, Relu, (Dense<8, 8>, Relu), LayerNorm<8>, Dense<8, 2>);
+
+/// Every parameter's bit pattern, in `tensors()` order.
+fn bits<F: Float, M: Model<F>>(model: &M) -> Vec<u64> {
+    model.tensors().flat_map(|t| t.data.iter().map(|v| v.to_bits_u64()).collect::<Vec<_>>()).collect()
+}
+
+/// `model`'s weights as a `Vec` of exactly `BYTES` bytes.
+fn to_bytes<F: Float, M: Model<F>>(model: &M) -> Vec<u8> {
+    let mut bytes = vec![0; M::byte_len()];
+    assert_eq!(model.write_le_bytes(&mut bytes), Ok(M::BYTES));
+    bytes
+}
+
+/// The (index, name, offset, size in bytes) of each tensor of `model`.
+fn layout<F: Float, M: Model<F>>(model: &M) -> Vec<(usize, &'static str, usize, usize)> {
+    let mut offset = 0;
+    model
+        .tensors()
+        .enumerate()
+        .map(|(index, t)| {
+            let size = t.data.len() * F::SIZE;
+            offset += size;
+            (index, t.name, offset - size, size)
+        })
+        .collect()
+}
+
+fn round_trips<F: Float, M: Model<F>>(model: &M) {
+    let bytes = to_bytes(model);
+    assert_eq!(bytes.len(), M::BYTES);
+    let mut copy = M::zeroed();
+    copy.read_le_bytes(&bytes).unwrap();
+    assert_eq!(bits(&copy), bits(model));
+    assert_eq!(to_bytes(&copy), bytes);
+}
+
+#[test]
+fn byte_len_is_bytes() {
+    assert_eq!(<Xor as Model>::byte_len(), 17 * 4);
+    assert_eq!(<Xor64 as Model<f64>>::byte_len(), 17 * 8);
+    assert_eq!(<Deep as Model>::byte_len(), <Deep as Model>::PARAMS * 4);
+}
+
+#[test]
+fn f32_models_round_trip_bit_exactly() {
+    let mut rng = Xoshiro256PlusPlus::seed_from_u64(11);
+    let net = Xor::init(&mut rng);
+    round_trips(&net);
+    let mut copy = Xor::zeroed();
+    copy.read_le_bytes(&to_bytes(&net)).unwrap();
+    for x in [[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]] {
+        assert_eq!(copy.forward(&x)[0].to_bits(), net.forward(&x)[0].to_bits());
+    }
+    round_trips(&Deep::init(&mut rng));
+}
+
+#[test]
+fn f64_models_round_trip_bit_exactly() {
+    let mut rng = Xoshiro256PlusPlus::seed_from_u64(12);
+    let net = Xor64::init(&mut rng);
+    round_trips(&net);
+    let mut copy = Xor64::zeroed();
+    copy.read_le_bytes(&to_bytes(&net)).unwrap();
+    assert_eq!(copy.forward(&[1.0, 0.0])[0].to_bits(), net.forward(&[1.0, 0.0])[0].to_bits());
+}
+
+#[test]
+fn special_values_round_trip_bit_exactly_including_nan_payloads() {
+    let specials32 = [
+        f32::from_bits(0x7fa0_1234), // signalling NaN with a payload
+        f32::from_bits(0xffc0_0001), // negative quiet NaN with a payload
+        f32::NAN,
+        f32::INFINITY,
+        f32::NEG_INFINITY,
+        -0.0,
+        f32::from_bits(1), // the smallest subnormal
+        f32::MAX,
+        f32::MIN,
+    ];
+    let mut net = Xor::zeroed();
+    for (value, special) in net.tensors_mut().flat_map(|t| t.data.iter_mut()).zip(specials32.iter().cycle()) {
+        *value = *special;
+    }
+    round_trips(&net);
+    let mut copy = Xor::zeroed();
+    copy.read_le_bytes(&to_bytes(&net)).unwrap();
+    let first = copy.tensors().next().unwrap().data[0];
+    assert!(first.is_nan());
+    assert_eq!(first.to_bits(), 0x7fa0_1234);
+
+    let specials64 = [
+        f64::from_bits(0x7ff4_0000_dead_beef),
+        f64::from_bits(0xfff8_0000_0000_0001),
+        f64::INFINITY,
+        f64::NEG_INFINITY,
+        -0.0,
+        f64::from_bits(1),
+        f64::MIN_POSITIVE / 3.0,
+    ];
+    let mut net = Xor64::zeroed();
+    for (value, special) in net.tensors_mut().flat_map(|t| t.data.iter_mut()).zip(specials64.iter().cycle()) {
+        *value = *special;
+    }
+    round_trips(&net);
+}
+
+#[test]
+fn the_format_is_storage_order_little_endian_with_dense_weights_transposed() {
+    // PyTorch's weight is [out][in] = [[1, 2], [3, 4], [5, 6]]; storage is
+    // [in][out] = [[1, 3, 5], [2, 4, 6]], followed by the bias.
+    let layer: Dense<2, 3> = Dense::from_weights([[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]], [7.0, 8.0, 9.0]);
+    let expected: Vec<u8> =
+        [1.0_f32, 3.0, 5.0, 2.0, 4.0, 6.0, 7.0, 8.0, 9.0].iter().flat_map(|v| v.to_le_bytes()).collect();
+    assert_eq!(to_bytes(&layer), expected);
+
+    let layer: Dense<2, 1, f64> = Dense::from_weights([[0.5, -0.25]], [0.1]);
+    let expected: Vec<u8> = [0.5_f64, -0.25, 0.1].iter().flat_map(|v| v.to_le_bytes()).collect();
+    assert_eq!(to_bytes(&layer), expected);
+}
+
+fn every_truncation_is_an_error_and_changes_nothing<F: Float, M: Model<F>>(model: &M) {
+    let bytes = to_bytes(model);
+    let layout = layout(model);
+    let mut target = M::zeroed();
+    let before = bits(&target);
+    for len in 0..M::BYTES {
+        let error = target.read_le_bytes(&bytes[..len]).unwrap_err();
+        // The first tensor that does not fit in `len` bytes.
+        let &(index, name, offset, size) = layout.iter().find(|(_, _, offset, size)| offset + size > len).unwrap();
+        assert_eq!(
+            error,
+            WeightsError::InputTooShort {
+                tensor: index,
+                name,
+                needed: size,
+                remaining: len - offset,
+                expected: M::BYTES,
+                found: len,
+            },
+            "length {len}"
+        );
+        assert_eq!(bits(&target), before, "length {len} changed the model");
+    }
+}
+
+#[test]
+fn truncated_input_at_every_length_is_an_error_and_leaves_the_model_unchanged() {
+    let mut rng = Xoshiro256PlusPlus::seed_from_u64(13);
+    every_truncation_is_an_error_and_changes_nothing(&Xor::init(&mut rng));
+    every_truncation_is_an_error_and_changes_nothing(&Xor64::init(&mut rng));
+    every_truncation_is_an_error_and_changes_nothing(&Deep::init(&mut rng));
+}
+
+#[test]
+fn extra_bytes_are_an_error_and_leave_the_model_unchanged() {
+    let net = Xor::init(&mut Xoshiro256PlusPlus::seed_from_u64(14));
+    let mut bytes = to_bytes(&net);
+    let mut target = Xor::zeroed();
+    for extra in [1, 3, 4, 100] {
+        bytes.resize(Xor::BYTES + extra, 0);
+        let error = target.read_le_bytes(&bytes).unwrap_err();
+        assert_eq!(error, WeightsError::InputTooLong { expected: 68, found: 68 + extra });
+        assert_eq!(bits(&target), bits(&Xor::zeroed()));
+    }
+}
+
+#[test]
+fn a_short_output_buffer_is_an_error_and_is_left_unchanged() {
+    let net = Deep::init(&mut Xoshiro256PlusPlus::seed_from_u64(15));
+    let layout = layout(&net);
+    for len in 0..Deep::BYTES {
+        let mut out = vec![0xa5_u8; len];
+        let error = net.write_le_bytes(&mut out).unwrap_err();
+        let &(index, name, offset, size) = layout.iter().find(|(_, _, offset, size)| offset + size > len).unwrap();
+        assert_eq!(
+            error,
+            WeightsError::OutputTooShort {
+                tensor: index,
+                name,
+                needed: size,
+                remaining: len - offset,
+                expected: Deep::BYTES,
+                found: len,
+            }
+        );
+        assert!(out.iter().all(|&b| b == 0xa5), "length {len} wrote into the buffer");
+    }
+}
+
+#[test]
+fn a_longer_output_buffer_gets_the_weights_and_keeps_its_tail() {
+    let net = Xor::init(&mut Xoshiro256PlusPlus::seed_from_u64(16));
+    let mut out = vec![0xa5_u8; Xor::BYTES + 10];
+    assert_eq!(net.write_le_bytes(&mut out), Ok(Xor::BYTES));
+    assert_eq!(out[..Xor::BYTES], to_bytes(&net)[..]);
+    assert!(out[Xor::BYTES..].iter().all(|&b| b == 0xa5));
+}
+
+#[test]
+fn error_messages_name_the_tensor_and_both_sizes() {
+    let net = Xor::init(&mut Xoshiro256PlusPlus::seed_from_u64(17));
+    let bytes = to_bytes(&net);
+    let mut target = Xor::zeroed();
+
+    // Tensors: 0 weight (32 bytes), 1 bias (16), 2 weight (16), 3 bias (4).
+    let message = target.read_le_bytes(&bytes[..50]).unwrap_err().to_string();
+    assert_eq!(
+        message,
+        "weights: tensor 2 (`weight`) needs 16 bytes but only 2 remain (expected 68 bytes in all, found 50)"
+    );
+    let message = target.read_le_bytes(&bytes[..65]).unwrap_err().to_string();
+    assert!(message.contains("tensor 3 (`bias`)"), "{message}");
+    assert!(message.contains("needs 4 bytes but only 1 remain"), "{message}");
+
+    let mut long = bytes.clone();
+    long.push(0);
+    assert_eq!(target.read_le_bytes(&long).unwrap_err().to_string(), "weights: expected 68 bytes, found 69");
+
+    let message = net.write_le_bytes(&mut [0; 20]).unwrap_err().to_string();
+    assert_eq!(
+        message,
+        "weights: tensor 0 (`weight`) needs 32 bytes but only 20 remain in the output buffer \
+         (the model takes 68 bytes, the buffer holds 20)"
+    );
+
+    let error: &dyn std::error::Error = &WeightsError::InputTooLong { expected: 1, found: 2 };
+    assert!(error.source().is_none());
+}
+
+#[test]
+fn non_finite_values_are_accepted_when_reading() {
+    let bytes: Vec<u8> = [f32::NAN, f32::INFINITY, f32::NEG_INFINITY].iter().flat_map(|v| v.to_le_bytes()).collect();
+    let mut layer: Dense<2, 1> = Dense::zeroed();
+    layer.read_le_bytes(&bytes).unwrap();
+    let values: Vec<f32> = layer.tensors().flat_map(|t| t.data.to_vec()).collect();
+    assert!(values[0].is_nan());
+    assert_eq!(values[1..], [f32::INFINITY, f32::NEG_INFINITY]);
+}
