@@ -1,6 +1,7 @@
 //! Host-side helpers shared by the examples: a terminal progress bar for
-//! training, PNG plots of training curves, and the digits recipe. They use `std` and live here,
-//! outside the library, which stays `no_std`.
+//! training, PNG plots of training curves, and the digits recipes (MLP and
+//! CNN). They use `std` and live here, outside the library, which stays
+//! `no_std`.
 //!
 //! Use from an example with `mod support;` (the example's directory holds
 //! `support/`), then `support::progress::Progress`, `support::plot::training_curves`.
@@ -9,6 +10,7 @@
 // crate, so what one example leaves unused would otherwise warn there.
 #![allow(dead_code)]
 
+pub mod cnn_digits;
 pub mod digits;
 pub mod plot;
 pub mod progress;
