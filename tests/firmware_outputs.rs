@@ -16,14 +16,15 @@
 
 use constnet::prelude::*;
 
+#[path = "../firmware/src/cnn_digits.rs"]
+mod cnn_digits;
 #[path = "../firmware/src/digits.rs"]
 mod digits;
 #[path = "../firmware/src/sine.rs"]
 mod sine;
-// The digits example's recipe, to retrain the model the firmware carries.
-#[allow(dead_code)]
-#[path = "../examples/support/digits.rs"]
-mod recipe;
+// The examples' recipes, to retrain the models the firmware carries.
+#[path = "../examples/support/mod.rs"]
+mod support;
 #[path = "../firmware/src/xor_train.rs"]
 mod xor_train;
 
@@ -81,13 +82,13 @@ fn digits_image_outputs_equal_the_hosts_bit_for_bit() {
 /// digits, as the example reports.
 #[test]
 fn the_digits_image_carries_the_examples_model_and_test_split() {
-    let data = recipe::load().unwrap();
-    let split = recipe::split(data.samples.len(), 0).unwrap();
+    let data = support::digits::load().unwrap();
+    let split = support::digits::split(data.samples.len(), 0).unwrap();
     for (&index, (raw, label)) in split.test.iter().zip(&digits::TEST_SET) {
         assert_eq!(digits::pixels(raw), data.samples[index].0);
         assert_eq!(usize::from(*label), data.labels[index]);
     }
-    let trained = recipe::train(&data, &split, 0, |_| {}).unwrap();
+    let trained = support::digits::train(&data, &split, 0, |_| {}).unwrap();
     let mut source = String::new();
     trained.write_rust(&mut source).unwrap();
     let file = include_str!("../firmware/src/models/digits.rs");
@@ -97,6 +98,52 @@ fn the_digits_image_carries_the_examples_model_and_test_split() {
         .filter(|(raw, label)| digits::predicted(&digits::infer(&digits::pixels(raw))) == usize::from(*label))
         .count();
     assert_eq!(correct, 354);
+}
+
+/// The `out` lines of the `cnn_digits` image: index, then the ten logits'
+/// bits.
+fn cnn_digits_outputs() -> String {
+    let mut lines = String::new();
+    for (k, (raw, _)) in cnn_digits::TEST_SET.iter().enumerate() {
+        lines += &format!("out {k}");
+        for value in cnn_digits::infer(&cnn_digits::image(raw)) {
+            lines += &format!(" {}", bits(value));
+        }
+        lines += "\n";
+    }
+    lines
+}
+
+#[test]
+fn cnn_digits_image_outputs_equal_the_hosts_bit_for_bit() {
+    check_expected("cnn_digits", &cnn_digits_outputs());
+}
+
+/// The CNN image carries exactly the model `examples/cnn_digits.rs` trains
+/// (seed 0), its test set is the digits image's, its input images are the
+/// example's, and it classifies 355 of the 360 test digits, as the example
+/// reports.
+#[test]
+fn the_cnn_image_carries_the_examples_model() {
+    let data = support::digits::load().unwrap();
+    let images = support::cnn_digits::images(&data);
+    let split = support::digits::split(data.samples.len(), 0).unwrap();
+    assert_eq!(cnn_digits::TEST_SET, digits::TEST_SET);
+    for (&index, (raw, _)) in split.test.iter().zip(&cnn_digits::TEST_SET) {
+        assert_eq!(cnn_digits::image(raw), images[index].0);
+    }
+    let trained = support::cnn_digits::train(&images, &data.labels, &split, 0, |_| {}).unwrap();
+    let mut source = String::new();
+    trained.write_rust(&mut source).unwrap();
+    let file = include_str!("../firmware/src/models/cnn_digits.rs");
+    assert_eq!(source, file.lines().filter(|line| !line.starts_with("//")).collect::<Vec<_>>().join("\n"));
+    let correct = cnn_digits::TEST_SET
+        .iter()
+        .filter(|(raw, label)| {
+            cnn_digits::predicted(&cnn_digits::infer(&cnn_digits::image(raw))) == usize::from(*label)
+        })
+        .count();
+    assert_eq!(correct, 355);
 }
 
 #[test]

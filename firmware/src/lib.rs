@@ -6,7 +6,7 @@
 //!   flash), and the exit status.
 //! * [`probe`]: the stack's high-water mark and the marker functions between
 //!   which `report.sh` counts the instructions of one inference.
-//! * [`sine`], [`digits`], [`xor_train`]: one module per image, named after it, holding
+//! * [`sine`], [`digits`], [`cnn_digits`], [`xor_train`]: one module per image, named after it, holding
 //!   its model type, budget, data and `infer` function. The host test
 //!   `tests/firmware_outputs.rs` compiles these same files, so the host
 //!   computes exactly what the device computes.
@@ -19,6 +19,7 @@
 //! image contains no panic machinery at all (`check-no-panic.sh`).
 #![no_std]
 
+pub mod cnn_digits;
 pub mod digits;
 pub mod io;
 pub mod panic_canary;
