@@ -25,6 +25,36 @@ fn write_rows<F: Float, W: fmt::Write>(out: &mut W, rows: &[&[F]]) -> fmt::Resul
     out.write_char(']')
 }
 
+/// One kernel tap along a line: `acc[j] = acc[j] + w·row[j·S + q − P]` for
+/// every output `j` whose input position lies inside `row` (the others, in
+/// the zero padding, are skipped: they would add zero). Each `acc[j]` is its
+/// own sum, so this vectorises without reordering any of them. The valid `j`
+/// form one range, computed here; slicing with `get` keeps it panic-free.
+#[inline(always)]
+fn tap<F: Float, const S: usize, const P: usize>(acc: &mut [F], row: &[F], q: usize, w: F) {
+    // j·S + q ≥ P: the first output right of the left padding.
+    let first = P.saturating_sub(q).div_ceil(S);
+    // j·S + q < len + P: one past the last output left of the right padding.
+    let end = match (row.len() + P).checked_sub(q + 1) {
+        Some(last) => last / S + 1,
+        None => return,
+    };
+    // The input under output `first` (never below zero: `first·S ≥ P − q`).
+    let start = (first * S + q).saturating_sub(P);
+    let (Some(acc), Some(row)) = (acc.get_mut(first..end.min(acc.len())), row.get(start..)) else {
+        return;
+    };
+    if S == 1 {
+        for (a, &v) in acc.iter_mut().zip(row) {
+            *a = *a + w * v;
+        }
+    } else {
+        for (a, &v) in acc.iter_mut().zip(row.iter().step_by(S)) {
+            *a = *a + w * v;
+        }
+    }
+}
+
 /// A 1-D convolution from `CI` to `CO` channels with kernel size `K`,
 /// stride `S` and zero padding `P` on both ends, declared to produce `LO`
 /// positions: `[[F; L]; CI]` → `[[F; LO]; CO]`, with
@@ -146,20 +176,22 @@ impl<const CI: usize, const CO: usize, const K: usize, const LO: usize, const S:
         (i * S + k).checked_sub(P).filter(|&t| t < L)
     }
 
+    /// All `LO` outputs of a channel at once, each its own running sum: the
+    /// bias, then for each `c` and `k` in increasing order one [`tap`] that
+    /// adds `w[o][c][k]·x[c][i·S + k − P]` to every output `i` outside the
+    /// padding. Every output gets exactly the terms, in exactly the order,
+    /// of the formula above; the pass over `i` vectorises.
     fn forward_one<const L: usize>(&self, x: &[[F; L]; CI]) -> [[F; LO]; CO] {
-        core::array::from_fn(|o| {
-            core::array::from_fn(|i| {
-                let mut acc = self.bias[o];
-                for (kernel, row) in self.weight[o].iter().zip(x) {
-                    for (k, &w) in kernel.iter().enumerate() {
-                        if let Some(t) = Self::source::<L>(i, k) {
-                            acc = acc + w * row[t];
-                        }
-                    }
+        let mut y = [[F::zero(); LO]; CO];
+        for ((acc, kernels), &b) in y.iter_mut().zip(&self.weight).zip(&self.bias) {
+            *acc = [b; LO];
+            for (kernel, row) in kernels.iter().zip(x) {
+                for (k, &w) in kernel.iter().enumerate() {
+                    tap::<F, S, P>(acc, row, k, w);
                 }
-                acc
-            })
-        })
+            }
+        }
+        y
     }
 
     #[allow(clippy::needless_range_loop)] // the loops spell out the index formulas
@@ -310,8 +342,12 @@ where
 /// Each output is summed in one fixed order on every target: the bias
 /// first, then input channels, kernel rows and kernel columns, each in
 /// increasing order. Terms that fall in the zero padding are skipped (they
-/// add zero). The kernels are direct loops: simple, and the same on the host
-/// and on a microcontroller.
+/// add zero). The forward pass keeps a whole row of outputs (`WO` of them;
+/// for [`Conv1d`], all `LO`) as independent running sums and adds each
+/// kernel tap to all of them at once: the same terms in the same order for
+/// every output, so the same bits, with a loop over outputs that the
+/// compiler vectorises. The code is the same on the host and on a
+/// microcontroller.
 ///
 /// # Example
 ///
@@ -475,25 +511,29 @@ impl<
         (i * S + p).checked_sub(P).filter(|&t| t < N)
     }
 
+    /// A row of `WO` outputs at once, each its own running sum: the bias,
+    /// then for each `c`, `p` and `q` in increasing order one [`tap`] that
+    /// adds `w[o][c][p][q]·x[c][i·S + p − P][j·S + q − P]` to every output
+    /// `j` outside the padding. Every output gets exactly the terms, in
+    /// exactly the order, of the documented sum; the pass over `j`
+    /// vectorises.
     fn forward_one<const H: usize, const W: usize>(&self, x: &[[[F; W]; H]; CI]) -> [[[F; WO]; HO]; CO] {
-        core::array::from_fn(|o| {
-            core::array::from_fn(|i| {
-                core::array::from_fn(|j| {
-                    let mut acc = self.bias[o];
-                    for (kernel, plane) in self.weight[o].iter().zip(x) {
-                        for (p, kernel_row) in kernel.iter().enumerate() {
-                            let Some(r) = Self::source::<H>(i, p) else { continue };
-                            for (q, &w) in kernel_row.iter().enumerate() {
-                                if let Some(t) = Self::source::<W>(j, q) {
-                                    acc = acc + w * plane[r][t];
-                                }
-                            }
+        let mut y = [[[F::zero(); WO]; HO]; CO];
+        for ((out, kernels), &b) in y.iter_mut().zip(&self.weight).zip(&self.bias) {
+            for (i, out_row) in out.iter_mut().enumerate() {
+                let mut acc = [b; WO];
+                for (kernel, plane) in kernels.iter().zip(x) {
+                    for (p, kernel_row) in kernel.iter().enumerate() {
+                        let Some(row) = Self::source::<H>(i, p).and_then(|r| plane.get(r)) else { continue };
+                        for (q, &w) in kernel_row.iter().enumerate() {
+                            tap::<F, S, P>(&mut acc, row, q, w);
                         }
                     }
-                    acc
-                })
-            })
-        })
+                }
+                *out_row = acc;
+            }
+        }
+        y
     }
 
     #[allow(clippy::needless_range_loop)] // the loops spell out the index formulas
