@@ -19,9 +19,8 @@ use std::path::PathBuf;
 
 use constnet::prelude::*;
 use support::cnn_digits::{self, BATCH, Cnn, EPOCHS};
-use support::digits::{self, Event};
-use support::plot::{Curves, training_curves};
-use support::progress::{EpochStats, Progress};
+use support::digits;
+use support::display::{TrainingDisplay, print_test_report};
 
 /// The digits example's split seed; it also seeds the initialisation and
 /// the shuffling, as there.
@@ -43,51 +42,17 @@ fn main() -> Result<(), Box<dyn Error>> {
         <Cnn as Model>::BYTES,
     );
 
-    let batches = split.train.len().div_ceil(BATCH);
-    let mut progress = Progress::new(EPOCHS, batches);
-    let (mut train_loss, mut test_loss, mut train_acc, mut test_acc) = (vec![], vec![], vec![], vec![]);
-    let mut running = (0.0, 0);
-    let net = cnn_digits::train(&images, &data.labels, &split, SEED, |event| match event {
-        Event::Batch { done, loss } => {
-            running = if done == 1 { (loss, 1) } else { (running.0 + loss, running.1 + 1) };
-            // Accuracy is measured once per epoch; show the last epoch's meanwhile.
-            progress.batch(done, running.0 / running.1 as f32, train_acc.last().copied().unwrap_or(0.0));
-        }
-        Event::Epoch { epoch, result } => {
-            train_loss.push(result.train.loss);
-            test_loss.push(result.test.loss);
-            train_acc.push(result.train.accuracy);
-            test_acc.push(result.test.accuracy);
-            let stats = EpochStats {
-                loss: result.train.loss,
-                acc: result.train.accuracy,
-                val_loss: Some(result.test.loss),
-                val_acc: Some(result.test.accuracy),
-            };
-            progress.epoch_end(epoch, &stats);
-        }
-    })?;
+    let mut display = TrainingDisplay::new(EPOCHS, split.train.len().div_ceil(BATCH));
+    let net = cnn_digits::train(&images, &data.labels, &split, SEED, |event| display.observe(event))?;
 
     let mut confusion = ConfusionMatrix::<10>::new();
     for &index in &split.test {
         confusion.add(data.labels[index], argmax(&net.forward(&images[index].0)))?;
     }
-    println!(
-        "\ntest accuracy: {:.2}% ({} of {})",
-        100.0 * confusion.accuracy(),
-        confusion.correct(),
-        confusion.total()
-    );
-    println!(
-        "macro F1: {:.4}\n\nconfusion matrix (rows: true digit, columns: predicted):\n{confusion}\n",
-        confusion.macro_f1()
-    );
+    print_test_report(&confusion);
 
     let plot = out_dir.join("curves.png");
-    training_curves(
-        &plot,
-        &Curves { train_loss: &train_loss, val_loss: &test_loss, train_acc: &train_acc, val_acc: &test_acc },
-    )?;
+    display.write_curves(&plot)?;
     let mut source = String::from(
         "// Trained by `cargo run --release --example cnn_digits`:\n\
          // (Conv2d<1, 16, 3, 6, 6>, Relu, MaxPool2d<2, 3, 3>, Flatten<144>, Dense<144, 10>).\n",

@@ -12,5 +12,6 @@
 
 pub mod cnn_digits;
 pub mod digits;
+pub mod display;
 pub mod plot;
 pub mod progress;
