@@ -344,24 +344,31 @@ impl core::error::Error for CsvError {}
 /// [`Model::read_le_bytes`](crate::Model::read_le_bytes) and
 /// [`Model::write_le_bytes`](crate::Model::write_le_bytes).
 ///
-/// Tensors are counted from 0 across the whole model, in the order of
-/// [`Model::tensors`](crate::Model::tensors).
+/// A length error names the first tensor that does not fit: the layer that
+/// holds it (its position in the model's outermost stack and its type, from
+/// [`Model::tensor_owner`](crate::Model::tensor_owner)), the tensor's name and
+/// index (counted from 0 across the whole model, in the order of
+/// [`Model::tensors`](crate::Model::tensors)), its size and the bytes left
+/// for it, and the model's and the input's sizes. `Display` shows the layer
+/// type without its module path.
 ///
 /// ```
 /// use constnet::WeightsError;
 ///
 /// let error = WeightsError::InputTooShort {
-///     tensor: 2,
+///     layer: 5,
+///     layer_type: "constnet::layers::dense::Dense<400, 120>",
+///     tensor: 4,
 ///     name: "weight",
-///     needed: 1280,
+///     needed: 192_000,
 ///     remaining: 1000,
-///     expected: 9640,
-///     found: 8000,
+///     expected: 246_824,
+///     found: 11_000,
 /// };
 /// assert_eq!(
 ///     error.to_string(),
-///     "weights: tensor 2 (`weight`) needs 1280 bytes but only 1000 remain \
-///      (expected 9640 bytes in all, found 8000)"
+///     "weights: layer 5 (Dense<400, 120>), its `weight` (tensor 4), needs 192000 bytes \
+///      but only 1000 remain (expected 246824 bytes in all, found 11000)"
 /// );
 /// let error = WeightsError::InputTooLong { expected: 9640, found: 9644 };
 /// assert_eq!(error.to_string(), "weights: expected 9640 bytes, found 9644");
@@ -370,6 +377,12 @@ impl core::error::Error for CsvError {}
 pub enum WeightsError {
     /// The input ends inside a tensor (or before it).
     InputTooShort {
+        /// The position, in the model's outermost stack, of the layer that
+        /// holds the tensor.
+        layer: usize,
+        /// The Rust type of that layer, as [`core::any::type_name`] gives
+        /// it.
+        layer_type: &'static str,
         /// The tensor's index in [`Model::tensors`](crate::Model::tensors)
         /// order.
         tensor: usize,
@@ -393,6 +406,12 @@ pub enum WeightsError {
     },
     /// The output buffer is too short for the model; nothing was written.
     OutputTooShort {
+        /// The position, in the model's outermost stack, of the layer that
+        /// holds the first tensor that does not fit.
+        layer: usize,
+        /// The Rust type of that layer, as [`core::any::type_name`] gives
+        /// it.
+        layer_type: &'static str,
         /// The index, in [`Model::tensors`](crate::Model::tensors) order, of
         /// the first tensor that does not fit.
         tensor: usize,
@@ -412,21 +431,73 @@ pub enum WeightsError {
 impl fmt::Display for WeightsError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            WeightsError::InputTooShort { tensor, name, needed, remaining, expected, found } => write!(
-                f,
-                "weights: tensor {tensor} (`{name}`) needs {needed} bytes but only {remaining} remain \
-                 (expected {expected} bytes in all, found {found})"
-            ),
+            WeightsError::InputTooShort { layer, layer_type, tensor, name, needed, remaining, expected, found } => {
+                write!(
+                    f,
+                    "weights: layer {layer} ({}), its `{name}` (tensor {tensor}), needs {needed} bytes but only \
+                     {remaining} remain (expected {expected} bytes in all, found {found})",
+                    WithoutPaths(layer_type)
+                )
+            }
             WeightsError::InputTooLong { expected, found } => {
                 write!(f, "weights: expected {expected} bytes, found {found}")
             }
-            WeightsError::OutputTooShort { tensor, name, needed, remaining, expected, found } => write!(
-                f,
-                "weights: tensor {tensor} (`{name}`) needs {needed} bytes but only {remaining} remain \
-                 in the output buffer (the model takes {expected} bytes, the buffer holds {found})"
-            ),
+            WeightsError::OutputTooShort { layer, layer_type, tensor, name, needed, remaining, expected, found } => {
+                write!(
+                    f,
+                    "weights: layer {layer} ({}), its `{name}` (tensor {tensor}), needs {needed} bytes but only \
+                     {remaining} remain in the output buffer (the model takes {expected} bytes, the buffer holds \
+                     {found})",
+                    WithoutPaths(layer_type)
+                )
+            }
         }
     }
 }
 
 impl core::error::Error for WeightsError {}
+
+/// Shows a type name without module paths, `a::b::Dense<4, 3, f32>` as
+/// `Dense<4, 3, f32>` (generic arguments included), without allocating.
+struct WithoutPaths<'a>(&'a str);
+
+impl fmt::Display for WithoutPaths<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let is_path_char = |c: char| c.is_alphanumeric() || c == '_' || c == ':';
+        let mut rest = self.0;
+        while !rest.is_empty() {
+            // A run of path characters, of which only the last segment is
+            // kept, then a run of anything else, kept whole.
+            let path_len = rest.find(|c: char| !is_path_char(c)).unwrap_or(rest.len());
+            let (path, after) = rest.split_at(path_len);
+            f.write_str(path.rsplit("::").next().unwrap_or(path))?;
+            let other_len = after.find(is_path_char).unwrap_or(after.len());
+            let (other, after) = after.split_at(other_len);
+            f.write_str(other)?;
+            rest = after;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::WithoutPaths;
+
+    #[test]
+    fn type_names_lose_their_module_paths_only() {
+        let cases = [
+            ("constnet::layers::dense::Dense<400, 120, f32>", "Dense<400, 120, f32>"),
+            (
+                "constnet::layers::residual::Residual<(constnet::layers::dense::Dense<4, 4, f64>, constnet::layers::activation::Relu)>",
+                "Residual<(Dense<4, 4, f64>, Relu)>",
+            ),
+            ("Dense<2, 1, f32>", "Dense<2, 1, f32>"),
+            ("[f32; 3]", "[f32; 3]"),
+            ("", ""),
+        ];
+        for (name, short) in cases {
+            assert_eq!(WithoutPaths(name).to_string(), short);
+        }
+    }
+}

@@ -14,15 +14,24 @@ use num_traits::float::FloatCore;
 
 /// A floating-point scalar: `f32` (the default everywhere) or `f64`.
 ///
+/// The trait is sealed: the library's numerics (bit-exact exports, the
+/// parity with PyTorch, the firmware's identical results) are written for
+/// IEEE 754 binary32 and binary64, so no other type can implement it.
+///
 /// ```
 /// use constnet::Float;
 /// assert_eq!(Float::exp(0.0_f32), 1.0);
 /// assert_eq!(Float::tanh(f32::INFINITY), 1.0);
 /// assert_eq!(<f64 as Float>::RUST_NAME, "f64");
 /// ```
-pub trait Float: FloatCore + Debug + Display + LowerExp + Default + Send + Sync + 'static {
+pub trait Float: sealed::Constants + FloatCore + Debug + Display + LowerExp + Default + Send + Sync + 'static {
     /// The name of the type in Rust source, used when exporting a model.
     const RUST_NAME: &'static str;
+    /// Zero, as a constant: unlike `zero()` it can build a `const` or a
+    /// `static` (see [`Model::ZERO`](crate::Model::ZERO)).
+    const ZERO: Self;
+    /// One, as a constant.
+    const ONE: Self;
 
     /// e^self, from `libm`.
     fn exp(self) -> Self;
@@ -67,6 +76,8 @@ macro_rules! impl_float {
     ($t:ty, $name:literal, $exp:path, $ln:path, $ln1p:path, $tanh:path, $sqrt:path) => {
         impl Float for $t {
             const RUST_NAME: &'static str = $name;
+            const ZERO: Self = 0.0;
+            const ONE: Self = 1.0;
 
             #[inline]
             fn exp(self) -> Self {
@@ -117,3 +128,86 @@ macro_rules! impl_float {
 
 impl_float!(f32, "f32", libm::expf, libm::logf, libm::log1pf, crate::math::tanh_f32, libm::sqrtf);
 impl_float!(f64, "f64", libm::exp, libm::log, libm::log1p, libm::tanh, libm::sqrt);
+
+/// The default hyper-parameters of layers and optimisers as constants of
+/// each float type, so that a layer or an optimiser with its defaults is a
+/// `const` (a trait method such as `from_f64` cannot run in one). Each is
+/// the `f64` literal converted with `as`, the same rounding as
+/// [`Float::from_f64`], so the bits are those `from_f64` gives.
+///
+/// Private to the crate (the module is not public), which also seals
+/// [`Float`].
+pub(crate) mod sealed {
+    /// See the [module](self).
+    pub trait Constants: Sized {
+        /// 0.5: dropout's default probability.
+        const HALF: Self;
+        /// 0.1: batch normalisation's default momentum.
+        const TENTH: Self;
+        /// 0.01: the leaky ReLU's default slope, RMSprop's default learning
+        /// rate, AdamW's default weight decay.
+        const HUNDREDTH: Self;
+        /// 10⁻³: Adam's and SGD's default learning rate.
+        const THOUSANDTH: Self;
+        /// 10⁻⁵: the normalisation layers' default ε.
+        const NORM_EPS: Self;
+        /// 10⁻⁸: Adam's and RMSprop's default ε.
+        const OPTIM_EPS: Self;
+        /// 0.9: Adam's default β1 and the momentum of
+        /// [`SgdMomentum::DEFAULT`](crate::optim::SgdMomentum::DEFAULT).
+        const NINE_TENTHS: Self;
+        /// 0.99: RMSprop's default smoothing constant α.
+        const NINETY_NINE_HUNDREDTHS: Self;
+        /// 0.999: Adam's default β2.
+        const NINE_HUNDRED_NINETY_NINE_THOUSANDTHS: Self;
+    }
+
+    macro_rules! impl_constants {
+        ($($t:ty),*) => {$(
+            impl Constants for $t {
+                const HALF: Self = 0.5_f64 as $t;
+                const TENTH: Self = 0.1_f64 as $t;
+                const HUNDREDTH: Self = 0.01_f64 as $t;
+                const THOUSANDTH: Self = 1e-3_f64 as $t;
+                const NORM_EPS: Self = 1e-5_f64 as $t;
+                const OPTIM_EPS: Self = 1e-8_f64 as $t;
+                const NINE_TENTHS: Self = 0.9_f64 as $t;
+                const NINETY_NINE_HUNDREDTHS: Self = 0.99_f64 as $t;
+                const NINE_HUNDRED_NINETY_NINE_THOUSANDTHS: Self = 0.999_f64 as $t;
+            }
+        )*};
+    }
+    impl_constants!(f32, f64);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Float;
+
+    /// The constants are the bits `from_f64` gives, which is what the
+    /// layers and optimisers used before they became constants.
+    fn constants_match_from_f64<F: Float>() {
+        let pairs = [
+            (F::HALF, 0.5),
+            (F::TENTH, 0.1),
+            (F::HUNDREDTH, 0.01),
+            (F::THOUSANDTH, 1e-3),
+            (F::NORM_EPS, 1e-5),
+            (F::OPTIM_EPS, 1e-8),
+            (F::NINE_TENTHS, 0.9),
+            (F::NINETY_NINE_HUNDREDTHS, 0.99),
+            (F::NINE_HUNDRED_NINETY_NINE_THOUSANDTHS, 0.999),
+            (F::ZERO, 0.0),
+            (F::ONE, 1.0),
+        ];
+        for (constant, value) in pairs {
+            assert_eq!(constant.to_bits_u64(), F::from_f64(value).to_bits_u64(), "{value}");
+        }
+    }
+
+    #[test]
+    fn constants_are_the_from_f64_values() {
+        constants_match_from_f64::<f32>();
+        constants_match_from_f64::<f64>();
+    }
+}

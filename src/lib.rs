@@ -59,6 +59,39 @@
 //! The library is `#![no_std]` without `alloc`, has no `unsafe`, and its
 //! inference path does not panic: indices are all compile-time shapes.
 //!
+//! ## Models larger than the stack
+//!
+//! [`Model::ZERO`] and the optimisers' `DEFAULT`s (such as
+//! [`Adam::DEFAULT`](optim::Adam::DEFAULT)) are constants, so a model, its
+//! gradients and its optimiser state can be `static`s that never pass
+//! through the stack or the heap; [`Model::initialize`] fills the weights
+//! in place and training runs through the statics:
+//!
+//! ```
+//! use std::sync::Mutex;
+//! use constnet::prelude::*;
+//!
+//! type Wide = (Dense<256, 512>, Relu, Dense<512, 10>); // 136,714 parameters
+//! static NET: Mutex<Wide> = Mutex::new(Wide::ZERO);
+//! static GRADS: Mutex<Wide> = Mutex::new(Wide::ZERO);
+//! static ADAM: Mutex<Adam<f32, Wide>> = Mutex::new(Adam::DEFAULT);
+//!
+//! let (mut net, mut grads, mut adam) = (NET.lock().unwrap(), GRADS.lock().unwrap(), ADAM.lock().unwrap());
+//! net.initialize(&mut Xoshiro256PlusPlus::seed_from_u64(3));
+//! let x = [0.5; 256];
+//! let target = one_hot(4).unwrap();
+//! let (before, _) = softmax_cross_entropy(&net.forward(&x), &target);
+//! for _ in 0..5 {
+//!     grads.zero_params();
+//!     let (logits, tape) = net.forward_tape(&x);
+//!     let (_, dz) = softmax_cross_entropy(&logits, &target);
+//!     net.backward(&tape, &dz, &mut grads);
+//!     adam.step(&mut net, &grads);
+//! }
+//! let (after, _) = softmax_cross_entropy(&net.forward(&x), &target);
+//! assert!(after < before);
+//! ```
+//!
 //! ## Numbers
 //!
 //! `f32` by default, `f64` supported (`Dense<I, O, f64>`). Conventions follow

@@ -72,9 +72,56 @@ pub trait Model<F: Float = f32>: Module + Sized {
     /// The bytes those parameters occupy.
     const BYTES: usize = Self::PARAMS * core::mem::size_of::<F>();
 
+    /// The model with every parameter zero, as a constant. Hyper-parameters
+    /// that are not trained (a leaky ReLU's slope, a dropout probability)
+    /// keep their defaults.
+    ///
+    /// Being a constant, it can initialise a `static`: the compiler lays the
+    /// model out in zero-initialised memory (`.bss`), so a model, its
+    /// gradients and its optimiser state can be far larger than the stack
+    /// without ever passing through it, and without a heap. Fill it in place
+    /// with [`initialize`](Model::initialize), then train it through the
+    /// `static`. (A `static` in `.bss` costs no flash on a microcontroller,
+    /// only RAM.)
+    ///
+    /// ```
+    /// use std::sync::Mutex;
+    /// use constnet::prelude::*;
+    ///
+    /// type Net = (Dense<784, 256>, Relu, Dense<256, 10>);
+    /// // 203,530 parameters, 814 KB: built at compile time, never on a stack.
+    /// static NET: Mutex<Net> = Mutex::new(Net::ZERO);
+    ///
+    /// let mut net = NET.lock().unwrap();
+    /// net.initialize(&mut Xoshiro256PlusPlus::seed_from_u64(1));
+    /// assert!(net.tensors().any(|t| t.data.iter().any(|&w| w != 0.0)));
+    /// ```
+    const ZERO: Self;
+
+    /// Sets the model's parameters and state in place to what
+    /// [`init_with`](Model::init_with) builds, drawing the same numbers from
+    /// `rng` in the same order: weights drawn by `init`, biases zero,
+    /// normalisation layers back to γ = 1, β = 0 and fresh running
+    /// statistics, dropout's generator reseeded. Hyper-parameters that are
+    /// not trained (a slope, ε, a dropout probability) are kept.
+    ///
+    /// In place, it initialises a model that lives in a `static` or a `Box`
+    /// (see [`ZERO`](Model::ZERO)) without a model-sized value on the stack.
+    fn initialize_with<R: Rng + ?Sized>(&mut self, init: Init, rng: &mut R);
+
+    /// [`initialize_with`](Model::initialize_with) the default scheme,
+    /// [`Init::XavierUniform`].
+    fn initialize<R: Rng + ?Sized>(&mut self, rng: &mut R) {
+        self.initialize_with(Init::default(), rng);
+    }
+
     /// A model whose parameters are drawn by `init` from `rng` (biases are
     /// zero). Deterministic for a seeded `rng`.
-    fn init_with<R: Rng + ?Sized>(init: Init, rng: &mut R) -> Self;
+    fn init_with<R: Rng + ?Sized>(init: Init, rng: &mut R) -> Self {
+        let mut model = Self::ZERO;
+        model.initialize_with(init, rng);
+        model
+    }
 
     /// A model initialised with the default scheme,
     /// [`Init::XavierUniform`].
@@ -82,10 +129,42 @@ pub trait Model<F: Float = f32>: Module + Sized {
         Self::init_with(Init::default(), rng)
     }
 
-    /// A model whose parameters are all zero: the starting value of a
-    /// gradient accumulator or of optimiser state. Hyper-parameters that are
-    /// not trained (a leaky ReLU's slope) keep their defaults.
-    fn zeroed() -> Self;
+    /// [`ZERO`](Model::ZERO) as a value: the starting value of a gradient
+    /// accumulator or of optimiser state.
+    fn zeroed() -> Self {
+        Self::ZERO
+    }
+
+    /// The number of parameter tensors, the length of
+    /// [`tensors`](Model::tensors): 2 for a layer with a weight and a bias,
+    /// 0 for an activation, the sum over a stack.
+    const TENSORS: usize;
+
+    /// Which layer holds tensor number `index` (in
+    /// [`tensors`](Model::tensors) order): its position in this model's
+    /// stack (0 when the model is a single layer) and the Rust type of the
+    /// layer, as [`core::any::type_name`] gives it — for messages; the exact
+    /// form is the compiler's. Inside a nested stack or a
+    /// [`Residual`](crate::layers::Residual) block the position is the
+    /// whole nested stack's or block's, and the type is the inner layer's.
+    /// `None` if `index` is not below [`TENSORS`](Model::TENSORS).
+    ///
+    /// Answered from the types alone: tensor views carry no bookkeeping.
+    /// This is what a [`WeightsError`] names.
+    ///
+    /// ```
+    /// use constnet::prelude::*;
+    ///
+    /// type Net = (Dense<2, 4>, Tanh, (Dense<4, 3>, Relu), Dense<3, 1>);
+    /// const _: () = assert!(<Net as Model>::TENSORS == 6);
+    /// assert_eq!(<Net as Model>::tensor_owner(0), Some((0, "constnet::layers::dense::Dense<2, 4>")));
+    /// // Tensors 2 and 3 are in the nested stack at position 2.
+    /// assert_eq!(<Net as Model>::tensor_owner(3), Some((2, "constnet::layers::dense::Dense<4, 3>")));
+    /// assert_eq!(<Net as Model>::tensor_owner(6), None);
+    /// ```
+    fn tensor_owner(index: usize) -> Option<(usize, &'static str)> {
+        (index < Self::TENSORS).then(|| (0, core::any::type_name::<Self>()))
+    }
 
     /// The parameter tensors, in a fixed order.
     fn tensors(&self) -> impl Iterator<Item = Tensor<'_, F>>;
@@ -160,8 +239,8 @@ pub trait Model<F: Float = f32>: Module + Sized {
     /// # Errors
     ///
     /// [`WeightsError::OutputTooShort`] if `out` is shorter than
-    /// [`BYTES`](Model::BYTES), naming the first tensor that does not fit;
-    /// `out` is then left unchanged.
+    /// [`BYTES`](Model::BYTES), naming the first tensor that does not fit
+    /// and its layer; `out` is then left unchanged.
     ///
     /// ```
     /// use constnet::prelude::*;
@@ -175,44 +254,32 @@ pub trait Model<F: Float = f32>: Module + Sized {
     ///
     /// let mut short = [0_u8; 40];
     /// let error = net.write_le_bytes(&mut short).unwrap_err();
-    /// // Tensors: 0 and 1 are the first layer's weight (32 bytes) and bias
-    /// // (16 bytes); the bias is the first that does not fit.
+    /// // The first layer's weight takes 32 bytes; its bias (16 bytes) is
+    /// // the first tensor that does not fit.
+    /// let WeightsError::OutputTooShort { layer, name, needed, remaining, .. } = error else {
+    ///     panic!("{error:?}")
+    /// };
+    /// assert_eq!((layer, name, needed, remaining), (0, "bias", 16, 8));
     /// assert_eq!(
-    ///     error,
-    ///     WeightsError::OutputTooShort {
-    ///         tensor: 1,
-    ///         name: "bias",
-    ///         needed: 16,
-    ///         remaining: 8,
-    ///         expected: 68,
-    ///         found: 40,
-    ///     }
+    ///     error.to_string(),
+    ///     "weights: layer 0 (Dense<2, 4>), its `bias` (tensor 1), needs 16 bytes but only 8 \
+    ///      remain in the output buffer (the model takes 68 bytes, the buffer holds 40)"
     /// );
     /// ```
     fn write_le_bytes(&self, out: &mut [u8]) -> Result<usize, WeightsError> {
-        if let Some((tensor, name, needed, remaining)) = first_misfit(self.tensors(), out.len()) {
-            return Err(WeightsError::OutputTooShort {
-                tensor,
-                name,
-                needed,
-                remaining,
-                expected: Self::BYTES,
-                found: out.len(),
-            });
+        if let Some(misfit) = first_misfit::<F, Self>(self.tensors(), out.len()) {
+            return Err(misfit.output_error(Self::BYTES, out.len()));
         }
         let found = out.len();
         let mut position = 0;
         for (index, tensor) in self.tensors().enumerate() {
             for &value in tensor.data {
                 // Cannot fail after the check above; stays an error, not a panic.
-                let slot = out.get_mut(position..position + F::SIZE).ok_or(WeightsError::OutputTooShort {
-                    tensor: index,
-                    name: tensor.name,
-                    needed: tensor.data.len() * F::SIZE,
-                    remaining: found.saturating_sub(position),
-                    expected: Self::BYTES,
-                    found,
-                })?;
+                let misfit = || {
+                    Misfit::of::<F, Self>(index, &tensor, found.saturating_sub(position))
+                        .output_error(Self::BYTES, found)
+                };
+                let slot = out.get_mut(position..position + F::SIZE).ok_or_else(misfit)?;
                 for (byte, bits) in slot.iter_mut().zip(value.to_bits_u64().to_le_bytes()) {
                     *byte = bits;
                 }
@@ -237,9 +304,10 @@ pub trait Model<F: Float = f32>: Module + Sized {
     /// model is unchanged, and bad data never panics:
     ///
     /// - [`WeightsError::InputTooShort`] if `bytes` is shorter than
-    ///   [`BYTES`](Model::BYTES), naming the first tensor that does not fit
-    ///   (its index in [`tensors`](Model::tensors) order and its name), its
-    ///   size and the bytes left for it;
+    ///   [`BYTES`](Model::BYTES), naming the first tensor that does not fit:
+    ///   its layer (position and type), its name and index in
+    ///   [`tensors`](Model::tensors) order, its size and the bytes left for
+    ///   it;
     /// - [`WeightsError::InputTooLong`] if `bytes` is longer, with the
     ///   expected and found lengths.
     ///
@@ -257,27 +325,20 @@ pub trait Model<F: Float = f32>: Module + Sized {
     /// copy.read_le_bytes(&bytes).unwrap();
     /// assert!(copy.tensors().zip(net.tensors()).all(|(a, b)| a.data == b.data));
     ///
-    /// // Truncated: the error names the tensor and both sizes.
+    /// // Truncated: the error names the layer, its tensor and the sizes.
     /// let error = copy.read_le_bytes(&bytes[..60]).unwrap_err();
     /// assert_eq!(
     ///     error.to_string(),
-    ///     "weights: tensor 2 (`weight`) needs 16 bytes but only 12 remain \
-    ///      (expected 68 bytes in all, found 60)"
+    ///     "weights: layer 2 (Dense<4, 1>), its `weight` (tensor 2), needs 16 bytes but only 12 \
+    ///      remain (expected 68 bytes in all, found 60)"
     /// );
     /// // One byte too many.
     /// let long = [0_u8; 69];
     /// assert_eq!(copy.read_le_bytes(&long), Err(WeightsError::InputTooLong { expected: 68, found: 69 }));
     /// ```
     fn read_le_bytes(&mut self, bytes: &[u8]) -> Result<(), WeightsError> {
-        if let Some((tensor, name, needed, remaining)) = first_misfit(self.tensors(), bytes.len()) {
-            return Err(WeightsError::InputTooShort {
-                tensor,
-                name,
-                needed,
-                remaining,
-                expected: Self::BYTES,
-                found: bytes.len(),
-            });
+        if let Some(misfit) = first_misfit::<F, Self>(self.tensors(), bytes.len()) {
+            return Err(misfit.input_error(Self::BYTES, bytes.len()));
         }
         if bytes.len() != Self::BYTES {
             return Err(WeightsError::InputTooLong { expected: Self::BYTES, found: bytes.len() });
@@ -296,20 +357,48 @@ pub trait Model<F: Float = f32>: Module + Sized {
     }
 }
 
-/// The first tensor that does not fit in `len` bytes, as
-/// `(index, name, its size in bytes, bytes left where it starts)`.
-fn first_misfit<'a, F: Float>(
-    tensors: impl Iterator<Item = Tensor<'a, F>>,
-    len: usize,
-) -> Option<(usize, &'static str, usize, usize)> {
+/// A tensor that does not fit in the bytes left for it.
+struct Misfit {
+    tensor: usize,
+    layer: usize,
+    layer_type: &'static str,
+    name: &'static str,
+    needed: usize,
+    remaining: usize,
+}
+
+impl Misfit {
+    /// Tensor number `index` of an `M`, with `remaining` bytes left where it
+    /// starts.
+    fn of<F: Float, M: Model<F>>(index: usize, tensor: &Tensor<'_, F>, remaining: usize) -> Self {
+        // Every index below `M::TENSORS` has an owner; the fallback keeps a
+        // miscounting custom layer from turning an error into a panic.
+        let (layer, layer_type) = M::tensor_owner(index).unwrap_or((index, "?"));
+        Misfit { tensor: index, layer, layer_type, name: tensor.name, needed: tensor.data.len() * F::SIZE, remaining }
+    }
+
+    /// The error for reading a model of `expected` bytes from `found`.
+    fn input_error(self, expected: usize, found: usize) -> WeightsError {
+        let Misfit { tensor, layer, layer_type, name, needed, remaining } = self;
+        WeightsError::InputTooShort { layer, layer_type, tensor, name, needed, remaining, expected, found }
+    }
+
+    /// The error for writing a model of `expected` bytes into `found`.
+    fn output_error(self, expected: usize, found: usize) -> WeightsError {
+        let Misfit { tensor, layer, layer_type, name, needed, remaining } = self;
+        WeightsError::OutputTooShort { layer, layer_type, tensor, name, needed, remaining, expected, found }
+    }
+}
+
+/// The first tensor of an `M` that does not fit in `len` bytes.
+fn first_misfit<'a, F: Float, M: Model<F>>(tensors: impl Iterator<Item = Tensor<'a, F>>, len: usize) -> Option<Misfit> {
     let mut position = 0_usize;
     for (index, tensor) in tensors.enumerate() {
-        let needed = tensor.data.len() * F::SIZE;
-        let remaining = len.saturating_sub(position);
-        if needed > remaining {
-            return Some((index, tensor.name, needed, remaining));
+        let misfit = Misfit::of::<F, M>(index, &tensor, len.saturating_sub(position));
+        if misfit.needed > misfit.remaining {
+            return Some(misfit);
         }
-        position += needed;
+        position += misfit.needed;
     }
     None
 }

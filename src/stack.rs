@@ -32,12 +32,15 @@ impl<L0: Module> Module for (L0,) {}
 
 impl<F: Float, L0: Model<F>> Model<F> for (L0,) {
     const PARAMS: usize = L0::PARAMS;
+    const TENSORS: usize = L0::TENSORS;
 
-    fn init_with<Rg: Rng + ?Sized>(init: Init, rng: &mut Rg) -> Self {
-        (L0::init_with(init, rng),)
+    const ZERO: Self = (L0::ZERO,);
+
+    fn initialize_with<Rg: Rng + ?Sized>(&mut self, init: Init, rng: &mut Rg) {
+        self.0.initialize_with(init, rng);
     }
-    fn zeroed() -> Self {
-        (L0::zeroed(),)
+    fn tensor_owner(index: usize) -> Option<(usize, &'static str)> {
+        L0::tensor_owner(index).map(|(_, layer_type)| (0, layer_type))
     }
     fn tensors(&self) -> impl Iterator<Item = Tensor<'_, F>> {
         self.0.tensors()
@@ -68,6 +71,39 @@ impl<X, L0: Layer<X>> Layer<X> for (L0,) {
     }
 }
 
+// The passes through a stack nest one block per layer, `{ let y = <the
+// previous layers>; <this layer>(&y) }`, instead of a flat sequence of
+// `let`s: a value's storage ends with the block that holds it, so the
+// previous layer's output is dead as soon as this layer has read it. Peak
+// stack is then about two adjacent activations (plus the tapes, in
+// training), not the sum of every layer's output — which is what the
+// firmware's RAM budget and large models such as LeNet-5 need.
+
+/// `self.$i.eval` applied to `$acc`, then to each layer after it.
+macro_rules! chain_eval {
+    ($s:ident, $acc:expr;) => { $acc };
+    ($s:ident, $acc:expr; $i:tt $($rest:tt)*) => {
+        chain_eval!($s, { let y = $acc; $s.$i.eval(&y) }; $($rest)*)
+    };
+}
+
+/// As [`chain_eval`], in training mode: each layer's tape goes to its
+/// `$t`, declared by the caller.
+macro_rules! chain_eval_tape {
+    ($s:ident, $acc:expr;) => { $acc };
+    ($s:ident, $acc:expr; ($i:tt $t:ident) $($rest:tt)*) => {
+        chain_eval_tape!($s, { let x = $acc; let y; (y, $t) = $s.$i.eval_tape(&x); y }; $($rest)*)
+    };
+}
+
+/// The backward pass: `$acc` is dL/d(output of the layer after `$i`).
+macro_rules! chain_backprop {
+    ($s:ident, $tape:ident, $grads:ident, $acc:expr;) => { $acc };
+    ($s:ident, $tape:ident, $grads:ident, $acc:expr; $i:tt $($rest:tt)*) => {
+        chain_backprop!($s, $tape, $grads, { let d = $acc; $s.$i.backprop(&$tape.$i, &d, &mut $grads.$i) }; $($rest)*)
+    };
+}
+
 /// Implements `Model` and `Layer` for one tuple. Each layer comes as
 /// `(type index tape input output)`; the last layer's output is the stack's.
 /// `reversed` lists the middle layers last-first, for the backward pass.
@@ -82,14 +118,31 @@ macro_rules! impl_stack {
 
         impl<F: Float, $L0: Model<F>, $($M: Model<F>,)* $Ln: Model<F>> Model<F> for ($L0, $($M,)* $Ln) {
             const PARAMS: usize = $L0::PARAMS $(+ $M::PARAMS)* + $Ln::PARAMS;
+            const TENSORS: usize = $L0::TENSORS $(+ $M::TENSORS)* + $Ln::TENSORS;
 
-            fn init_with<Rg: Rng + ?Sized>(init: Init, rng: &mut Rg) -> Self {
-                // A tuple expression evaluates left to right: layers draw from
-                // the RNG in stack order.
-                ($L0::init_with(init, rng), $($M::init_with(init, rng),)* $Ln::init_with(init, rng))
+            const ZERO: Self = ($L0::ZERO, $($M::ZERO,)* $Ln::ZERO);
+
+            /// Layers draw from the RNG in stack order.
+            fn initialize_with<Rg: Rng + ?Sized>(&mut self, init: Init, rng: &mut Rg) {
+                self.$i0.initialize_with(init, rng);
+                $(self.$mi.initialize_with(init, rng);)*
+                self.$ln.initialize_with(init, rng);
             }
-            fn zeroed() -> Self {
-                ($L0::zeroed(), $($M::zeroed(),)* $Ln::zeroed())
+            /// The layer at this stack's position wins over any position
+            /// inside a nested stack; the type is the innermost layer's.
+            fn tensor_owner(index: usize) -> Option<(usize, &'static str)> {
+                let mut index = index;
+                if index < $L0::TENSORS {
+                    return $L0::tensor_owner(index).map(|(_, layer_type)| ($i0, layer_type));
+                }
+                index -= $L0::TENSORS;
+                $(
+                    if index < $M::TENSORS {
+                        return $M::tensor_owner(index).map(|(_, layer_type)| ($mi, layer_type));
+                    }
+                    index -= $M::TENSORS;
+                )*
+                $Ln::tensor_owner(index).map(|(_, layer_type)| ($ln, layer_type))
             }
             fn tensors(&self) -> impl Iterator<Item = Tensor<'_, F>> {
                 self.$i0.tensors() $(.chain(self.$mi.tensors()))* .chain(self.$ln.tensors())
@@ -121,22 +174,20 @@ macro_rules! impl_stack {
 
             #[inline]
             fn eval(&self, x: &$X) -> Self::Output {
-                let y = &self.$i0.eval(x);
-                $(let y = &self.$mi.eval(y);)*
-                self.$ln.eval(y)
+                chain_eval!(self, self.$i0.eval(x); $($mi)* $ln)
             }
 
             fn eval_tape(&mut self, x: &$X) -> (Self::Output, Self::Tape) {
-                let (y, $t0) = self.$i0.eval_tape(x);
-                $(let (y, $mt) = self.$mi.eval_tape(&y);)*
-                let (y, $tn) = self.$ln.eval_tape(&y);
+                // Assigned as the layers run; only the tapes outlive a layer.
+                let $t0;
+                $(let $mt;)*
+                let $tn;
+                let y = chain_eval_tape!(self, { let y; (y, $t0) = self.$i0.eval_tape(x); y }; $(($mi $mt))* ($ln $tn));
                 (y, ($t0, $($mt,)* $tn))
             }
 
             fn backprop(&self, tape: &Self::Tape, dy: &Self::Output, grads: &mut Self) -> $X {
-                let d = &self.$ln.backprop(&tape.$ln, dy, &mut grads.$ln);
-                $(let d = &self.$ri.backprop(&tape.$ri, d, &mut grads.$ri);)*
-                self.$i0.backprop(&tape.$i0, d, &mut grads.$i0)
+                chain_backprop!(self, tape, grads, self.$ln.backprop(&tape.$ln, dy, &mut grads.$ln); $($ri)* $i0)
             }
         }
     };

@@ -1,6 +1,6 @@
 //! Weights as bytes: `Model::write_le_bytes` and `Model::read_le_bytes`
 //! round-trip every value bit for bit, and bad input is an error that names
-//! the tensor and the sizes — never a panic, never a partial load.
+//! the layer, the tensor and the sizes — never a panic, never a partial load.
 
 use constnet::WeightsError;
 use constnet::prelude::*;
@@ -21,8 +21,19 @@ fn to_bytes<F: Float, M: Model<F>>(model: &M) -> Vec<u8> {
     bytes
 }
 
-/// The (index, name, offset, size in bytes) of each tensor of `model`.
-fn layout<F: Float, M: Model<F>>(model: &M) -> Vec<(usize, &'static str, usize, usize)> {
+/// Where a tensor is in the bytes and whose it is.
+#[derive(Clone, Copy)]
+struct Slot {
+    index: usize,
+    layer: usize,
+    layer_type: &'static str,
+    name: &'static str,
+    offset: usize,
+    size: usize,
+}
+
+/// The slot of each tensor of `model`, in order.
+fn layout<F: Float, M: Model<F>>(model: &M) -> Vec<Slot> {
     let mut offset = 0;
     model
         .tensors()
@@ -30,9 +41,41 @@ fn layout<F: Float, M: Model<F>>(model: &M) -> Vec<(usize, &'static str, usize, 
         .map(|(index, t)| {
             let size = t.data.len() * F::SIZE;
             offset += size;
-            (index, t.name, offset - size, size)
+            let (layer, layer_type) = M::tensor_owner(index).unwrap();
+            Slot { index, layer, layer_type, name: t.name, offset: offset - size, size }
         })
         .collect()
+}
+
+/// The first slot that does not fit in `len` bytes.
+fn first_misfit(layout: &[Slot], len: usize) -> Slot {
+    *layout.iter().find(|slot| slot.offset + slot.size > len).unwrap()
+}
+
+#[test]
+fn every_tensor_has_an_owner_layer_with_a_position_and_a_type() {
+    let owners: Vec<(usize, &str)> = (0..<Deep as Model>::TENSORS).map(|i| Deep::tensor_owner(i).unwrap()).collect();
+    assert_eq!(
+        owners,
+        [
+            (0, "constnet::layers::dense::Dense<3, 8>"),
+            (0, "constnet::layers::dense::Dense<3, 8>"),
+            // The nested stack is position 2; its inner layer is named.
+            (2, "constnet::layers::dense::Dense<8, 8>"),
+            (2, "constnet::layers::dense::Dense<8, 8>"),
+            (3, "constnet::layers::norm::LayerNorm<8>"),
+            (3, "constnet::layers::norm::LayerNorm<8>"),
+            (4, "constnet::layers::dense::Dense<8, 2>"),
+            (4, "constnet::layers::dense::Dense<8, 2>"),
+        ]
+    );
+    assert_eq!(Deep::tensor_owner(8), None);
+    // TENSORS counts what `tensors` and `tensors_mut` yield.
+    let mut model = Deep::ZERO;
+    assert_eq!(model.tensors().count(), <Deep as Model>::TENSORS);
+    assert_eq!(model.tensors_mut().count(), <Deep as Model>::TENSORS);
+    assert_eq!(Cnn::ZERO.tensors().count(), <Cnn as Model>::TENSORS);
+    assert_eq!(<Cnn as Model>::TENSORS, 6);
 }
 
 fn round_trips<F: Float, M: Model<F>>(model: &M) {
@@ -135,15 +178,16 @@ fn every_truncation_is_an_error_and_changes_nothing<F: Float, M: Model<F>>(model
     let before = bits(&target);
     for len in 0..M::BYTES {
         let error = target.read_le_bytes(&bytes[..len]).unwrap_err();
-        // The first tensor that does not fit in `len` bytes.
-        let &(index, name, offset, size) = layout.iter().find(|(_, _, offset, size)| offset + size > len).unwrap();
+        let slot = first_misfit(&layout, len);
         assert_eq!(
             error,
             WeightsError::InputTooShort {
-                tensor: index,
-                name,
-                needed: size,
-                remaining: len - offset,
+                layer: slot.layer,
+                layer_type: slot.layer_type,
+                tensor: slot.index,
+                name: slot.name,
+                needed: slot.size,
+                remaining: len - slot.offset,
                 expected: M::BYTES,
                 found: len,
             },
@@ -181,14 +225,16 @@ fn a_short_output_buffer_is_an_error_and_is_left_unchanged() {
     for len in 0..Deep::BYTES {
         let mut out = vec![0xa5_u8; len];
         let error = net.write_le_bytes(&mut out).unwrap_err();
-        let &(index, name, offset, size) = layout.iter().find(|(_, _, offset, size)| offset + size > len).unwrap();
+        let slot = first_misfit(&layout, len);
         assert_eq!(
             error,
             WeightsError::OutputTooShort {
-                tensor: index,
-                name,
-                needed: size,
-                remaining: len - offset,
+                layer: slot.layer,
+                layer_type: slot.layer_type,
+                tensor: slot.index,
+                name: slot.name,
+                needed: slot.size,
+                remaining: len - slot.offset,
                 expected: Deep::BYTES,
                 found: len,
             }
@@ -207,19 +253,21 @@ fn a_longer_output_buffer_gets_the_weights_and_keeps_its_tail() {
 }
 
 #[test]
-fn error_messages_name_the_tensor_and_both_sizes() {
+fn error_messages_name_the_layer_the_tensor_and_the_sizes() {
     let net = Xor::init(&mut Xoshiro256PlusPlus::seed_from_u64(17));
     let bytes = to_bytes(&net);
     let mut target = Xor::zeroed();
 
-    // Tensors: 0 weight (32 bytes), 1 bias (16), 2 weight (16), 3 bias (4).
+    // Tensors: 0 weight (32 bytes), 1 bias (16) of layer 0; 2 weight (16),
+    // 3 bias (4) of layer 2.
     let message = target.read_le_bytes(&bytes[..50]).unwrap_err().to_string();
     assert_eq!(
         message,
-        "weights: tensor 2 (`weight`) needs 16 bytes but only 2 remain (expected 68 bytes in all, found 50)"
+        "weights: layer 2 (Dense<4, 1>), its `weight` (tensor 2), needs 16 bytes but only 2 remain \
+         (expected 68 bytes in all, found 50)"
     );
     let message = target.read_le_bytes(&bytes[..65]).unwrap_err().to_string();
-    assert!(message.contains("tensor 3 (`bias`)"), "{message}");
+    assert!(message.contains("layer 2 (Dense<4, 1>), its `bias` (tensor 3)"), "{message}");
     assert!(message.contains("needs 4 bytes but only 1 remain"), "{message}");
 
     let mut long = bytes.clone();
@@ -229,8 +277,8 @@ fn error_messages_name_the_tensor_and_both_sizes() {
     let message = net.write_le_bytes(&mut [0; 20]).unwrap_err().to_string();
     assert_eq!(
         message,
-        "weights: tensor 0 (`weight`) needs 32 bytes but only 20 remain in the output buffer \
-         (the model takes 68 bytes, the buffer holds 20)"
+        "weights: layer 0 (Dense<2, 4>), its `weight` (tensor 0), needs 32 bytes but only 20 remain \
+         in the output buffer (the model takes 68 bytes, the buffer holds 20)"
     );
 
     let error: &dyn std::error::Error = &WeightsError::InputTooLong { expected: 1, found: 2 };
@@ -245,4 +293,27 @@ fn non_finite_values_are_accepted_when_reading() {
     let values: Vec<f32> = layer.tensors().flat_map(|t| t.data.to_vec()).collect();
     assert!(values[0].is_nan());
     assert_eq!(values[1..], [f32::INFINITY, f32::NEG_INFINITY]);
+}
+
+/// A small CNN with a batch-normalised block inside a residual connection:
+/// the layer an error names is the one whose tensor falls short.
+type Cnn = (Conv2d<1, 4, 3, 6, 6>, Residual<(BatchNorm2d<4>, Relu)>, MaxPool2d<2, 3, 3>, Flatten<36>, Dense<36, 10>);
+
+#[test]
+fn errors_in_a_cnn_name_the_convolution_the_residual_block_and_the_dense_layer() {
+    let net = Cnn::init(&mut Xoshiro256PlusPlus::seed_from_u64(18));
+    let bytes = to_bytes(&net);
+    let mut target = Cnn::zeroed();
+    // Conv2d<1, 4, 3>: weight 4·1·3·3 = 36 values (144 bytes), bias 16
+    // bytes; BatchNorm2d<4>: weight and bias 16 bytes each; Dense<36, 10>:
+    // weight 1440 bytes, bias 40.
+    let cases = [
+        (100, "layer 0 (Conv2d<1, 4, 3, 6, 6>), its `weight` (tensor 0), needs 144 bytes but only 100"),
+        (170, "layer 1 (BatchNorm2d<4>), its `weight` (tensor 2), needs 16 bytes but only 10"),
+        (500, "layer 4 (Dense<36, 10>), its `weight` (tensor 4), needs 1440 bytes but only 308"),
+    ];
+    for (len, start) in cases {
+        let message = target.read_le_bytes(&bytes[..len]).unwrap_err().to_string();
+        assert!(message.starts_with(&format!("weights: {start} remain")), "{message}");
+    }
 }

@@ -27,20 +27,20 @@ trait Elementwise<F: Float> {
 }
 
 /// Implements `Model` (no parameters) and `Layer` (element-wise) for the
-/// activations; `$value` writes the activation as a Rust expression.
+/// activations; `$zero` is the activation with its default
+/// hyper-parameters, as a constant, and `$value` writes the activation as a
+/// Rust expression.
 macro_rules! elementwise_layer {
-    ($name:ident $(<$f:ident>)?, |$this:ident, $out:ident| $value:expr) => {
+    ($name:ident $(<$f:ident>)? = $zero:expr, |$this:ident, $out:ident| $value:expr) => {
         impl$(<$f>)? Module for $name $(<$f>)? {}
 
         impl<F: Float> Model<F> for $name $(<$f>)? {
             const PARAMS: usize = 0;
+            const ZERO: Self = $zero;
+            const TENSORS: usize = 0;
 
-            fn init_with<R: Rng + ?Sized>(_init: Init, _rng: &mut R) -> Self {
-                Self::default()
-            }
-            fn zeroed() -> Self {
-                Self::default()
-            }
+            /// Nothing to initialise: the activation has no parameters.
+            fn initialize_with<R: Rng + ?Sized>(&mut self, _init: Init, _rng: &mut R) {}
             fn tensors(&self) -> impl Iterator<Item = Tensor<'_, F>> {
                 core::iter::empty()
             }
@@ -122,7 +122,7 @@ impl<F: Float> Elementwise<F> for Sigmoid {
         y * (F::one() - y)
     }
 }
-elementwise_layer!(Sigmoid, |_this, out| out.write_str("constnet::layers::Sigmoid"));
+elementwise_layer!(Sigmoid = Sigmoid, |_this, out| out.write_str("constnet::layers::Sigmoid"));
 
 /// The hyperbolic tangent, in (−1, 1).
 ///
@@ -148,7 +148,7 @@ impl<F: Float> Elementwise<F> for Tanh {
         F::one() - y * y
     }
 }
-elementwise_layer!(Tanh, |_this, out| out.write_str("constnet::layers::Tanh"));
+elementwise_layer!(Tanh = Tanh, |_this, out| out.write_str("constnet::layers::Tanh"));
 
 /// The rectified linear unit max(0, x); its derivative at 0 is 0, as in
 /// PyTorch. A NaN input gives a NaN output, as `torch.relu` does.
@@ -174,7 +174,7 @@ impl<F: Float> Elementwise<F> for Relu {
         if y > F::zero() { F::one() } else { F::zero() }
     }
 }
-elementwise_layer!(Relu, |_this, out| out.write_str("constnet::layers::Relu"));
+elementwise_layer!(Relu = Relu, |_this, out| out.write_str("constnet::layers::Relu"));
 
 /// The leaky ReLU: x for x > 0, `slope`·x otherwise (slope 0.01 by default,
 /// as PyTorch). Its derivative at 0 is `slope`, as in PyTorch.
@@ -197,10 +197,15 @@ impl<F: Float> LeakyRelu<F> {
     }
 }
 
+impl<F: Float> LeakyRelu<F> {
+    /// Slope 0.01, PyTorch's default, as a constant.
+    pub const DEFAULT: Self = LeakyRelu { slope: F::HUNDREDTH };
+}
+
 impl<F: Float> Default for LeakyRelu<F> {
-    /// Slope 0.01, PyTorch's default.
+    /// [`LeakyRelu::DEFAULT`]: slope 0.01, PyTorch's default.
     fn default() -> Self {
-        LeakyRelu { slope: F::from_f64(0.01) }
+        Self::DEFAULT
     }
 }
 
@@ -217,7 +222,7 @@ impl<F: Float> Elementwise<F> for LeakyRelu<F> {
         if x > F::zero() { F::one() } else { self.slope }
     }
 }
-elementwise_layer!(LeakyRelu<F>, |this, out| {
+elementwise_layer!(LeakyRelu<F> = LeakyRelu::DEFAULT, |this, out| {
     out.write_str("constnet::layers::LeakyRelu::new(")?;
     write_float(out, this.slope)?;
     out.write_char(')')
@@ -250,7 +255,7 @@ impl<F: Float> Step<F> {
 impl<F: Float> Default for Step<F> {
     /// A step at 0.
     fn default() -> Self {
-        Step { threshold: F::zero() }
+        Step::new(F::ZERO)
     }
 }
 
@@ -265,7 +270,7 @@ impl<F: Float> Elementwise<F> for Step<F> {
         F::zero()
     }
 }
-elementwise_layer!(Step<F>, |this, out| {
+elementwise_layer!(Step<F> = Step::new(F::ZERO), |this, out| {
     out.write_str("constnet::layers::Step::new(")?;
     write_float(out, this.threshold)?;
     out.write_char(')')
@@ -286,4 +291,4 @@ impl<F: Float> Elementwise<F> for Identity {
         F::one()
     }
 }
-elementwise_layer!(Identity, |_this, out| out.write_str("constnet::layers::Identity"));
+elementwise_layer!(Identity = Identity, |_this, out| out.write_str("constnet::layers::Identity"));

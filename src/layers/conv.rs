@@ -115,19 +115,16 @@ impl<const CI: usize, const CO: usize, const K: usize, const LO: usize, const S:
     Model<F> for Conv1d<CI, CO, K, LO, S, P, F>
 {
     const PARAMS: usize = CO * CI * K + CO;
+    const TENSORS: usize = 2;
+    const ZERO: Self = Conv1d { weight: [[[F::ZERO; K]; CI]; CO], bias: [F::ZERO; CO] };
 
     /// Fans as PyTorch computes them: in = `CI·K`, out = `CO·K`. Draws in
     /// the `[CO][CI][K]` order.
-    fn init_with<R: Rng + ?Sized>(init: Init, rng: &mut R) -> Self {
-        let mut layer = Self::zeroed();
-        for w in layer.weight.as_flattened_mut().as_flattened_mut() {
+    fn initialize_with<R: Rng + ?Sized>(&mut self, init: Init, rng: &mut R) {
+        for w in self.weight.as_flattened_mut().as_flattened_mut() {
             *w = init.sample(CI * K, CO * K, rng);
         }
-        layer
-    }
-
-    fn zeroed() -> Self {
-        Conv1d { weight: [[[F::zero(); K]; CI]; CO], bias: [F::zero(); CO] }
+        self.bias = [F::ZERO; CO];
     }
 
     fn tensors(&self) -> impl Iterator<Item = Tensor<'_, F>> {
@@ -431,19 +428,16 @@ impl<
 > Model<F> for Conv2d<CI, CO, K, HO, WO, S, P, F>
 {
     const PARAMS: usize = CO * CI * K * K + CO;
+    const TENSORS: usize = 2;
+    const ZERO: Self = Conv2d { weight: [[[[F::ZERO; K]; K]; CI]; CO], bias: [F::ZERO; CO] };
 
     /// Fans as PyTorch computes them: in = `CI·K·K`, out = `CO·K·K`. Draws
     /// in the `[CO][CI][K][K]` order.
-    fn init_with<R: Rng + ?Sized>(init: Init, rng: &mut R) -> Self {
-        let mut layer = Self::zeroed();
-        for w in layer.weight.as_flattened_mut().as_flattened_mut().as_flattened_mut() {
+    fn initialize_with<R: Rng + ?Sized>(&mut self, init: Init, rng: &mut R) {
+        for w in self.weight.as_flattened_mut().as_flattened_mut().as_flattened_mut() {
             *w = init.sample(CI * K * K, CO * K * K, rng);
         }
-        layer
-    }
-
-    fn zeroed() -> Self {
-        Conv2d { weight: [[[[F::zero(); K]; K]; CI]; CO], bias: [F::zero(); CO] }
+        self.bias = [F::ZERO; CO];
     }
 
     fn tensors(&self) -> impl Iterator<Item = Tensor<'_, F>> {

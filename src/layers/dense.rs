@@ -79,21 +79,19 @@ impl<const I: usize, const O: usize, F> Module for Dense<I, O, F> {}
 
 impl<const I: usize, const O: usize, F: Float> Model<F> for Dense<I, O, F> {
     const PARAMS: usize = I * O + O;
+    const TENSORS: usize = 2;
 
-    fn init_with<R: Rng + ?Sized>(init: Init, rng: &mut R) -> Self {
-        let mut layer = Self::zeroed();
+    const ZERO: Self = Dense { weight_t: [[F::ZERO; O]; I], bias: [F::ZERO; O] };
+
+    fn initialize_with<R: Rng + ?Sized>(&mut self, init: Init, rng: &mut R) {
         // Draw in PyTorch's [O][I] order so that a seed means the same matrix
         // whatever the storage layout.
         for o in 0..O {
-            for column in layer.weight_t.iter_mut() {
+            for column in self.weight_t.iter_mut() {
                 column[o] = init.sample(I, O, rng);
             }
         }
-        layer
-    }
-
-    fn zeroed() -> Self {
-        Dense { weight_t: [[F::zero(); O]; I], bias: [F::zero(); O] }
+        self.bias = [F::ZERO; O];
     }
 
     fn tensors(&self) -> impl Iterator<Item = Tensor<'_, F>> {

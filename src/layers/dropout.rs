@@ -83,14 +83,14 @@ impl<F> Module for Dropout<F> {}
 
 impl<F: Float> Model<F> for Dropout<F> {
     const PARAMS: usize = 0;
+    const TENSORS: usize = 0;
 
-    /// p = 0.5 (PyTorch's default), seeded from `rng`; set another
-    /// probability with [`Dropout::new`].
-    fn init_with<R: Rng + ?Sized>(_init: Init, rng: &mut R) -> Self {
-        Dropout { p: F::from_f64(0.5), state: rng.next_u64() }
-    }
-    fn zeroed() -> Self {
-        Dropout { p: F::from_f64(0.5), state: 0 }
+    /// p = 0.5, PyTorch's default, and the generator's state 0.
+    const ZERO: Self = Dropout { p: F::HALF, state: 0 };
+
+    /// Reseeds the mask generator from `rng` (one draw), keeping p.
+    fn initialize_with<R: Rng + ?Sized>(&mut self, _init: Init, rng: &mut R) {
+        self.state = rng.next_u64();
     }
     fn tensors(&self) -> impl Iterator<Item = Tensor<'_, F>> {
         core::iter::empty()

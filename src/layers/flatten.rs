@@ -40,13 +40,11 @@ impl<const N: usize> Module for Flatten<N> {}
 
 impl<F: Float, const N: usize> Model<F> for Flatten<N> {
     const PARAMS: usize = 0;
+    const ZERO: Self = Flatten;
+    const TENSORS: usize = 0;
 
-    fn init_with<R: Rng + ?Sized>(_init: Init, _rng: &mut R) -> Self {
-        Flatten
-    }
-    fn zeroed() -> Self {
-        Flatten
-    }
+    /// Nothing to initialise: flattening has no parameters.
+    fn initialize_with<R: Rng + ?Sized>(&mut self, _init: Init, _rng: &mut R) {}
     fn tensors(&self) -> impl Iterator<Item = Tensor<'_, F>> {
         core::iter::empty()
     }

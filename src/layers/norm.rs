@@ -8,11 +8,6 @@ use crate::layer::SameShape;
 use crate::model::{Tensor, TensorMut, weight_and_bias, weight_and_bias_mut, write_array, write_float};
 use crate::{Float, Init, InvalidHyperparameter, Layer, Model, Module};
 
-/// PyTorch's default ε, added to the variance inside the square root.
-const DEFAULT_EPS: f64 = 1e-5;
-/// PyTorch's default running-statistics momentum.
-const DEFAULT_MOMENTUM: f64 = 0.1;
-
 /// Batch normalisation over `N` features, as PyTorch's `BatchNorm1d(N)`:
 /// y = (x − μ)/√(σ² + ε)·γ + β.
 ///
@@ -116,18 +111,28 @@ impl<const N: usize, F: Float> BatchNorm1d<N, F> {
     }
 }
 
+impl<const N: usize, F: Float> BatchNorm1d<N, F> {
+    /// PyTorch's initial state, as a constant: γ = 1, β = 0, running mean
+    /// 0, running variance 1, ε = 10⁻⁵, momentum 0.1.
+    pub const DEFAULT: Self = BatchNorm1d {
+        weight: [F::ONE; N],
+        bias: [F::ZERO; N],
+        running_mean: [F::ZERO; N],
+        running_var: [F::ONE; N],
+        eps: F::NORM_EPS,
+        momentum: F::TENTH,
+    };
+
+    /// Back to PyTorch's initial state, keeping ε and the momentum.
+    fn reset(&mut self) {
+        *self = BatchNorm1d { eps: self.eps, momentum: self.momentum, ..Self::DEFAULT };
+    }
+}
+
 impl<const N: usize, F: Float> Default for BatchNorm1d<N, F> {
-    /// PyTorch's initial state: γ = 1, β = 0, running mean 0, running
-    /// variance 1, ε = 10⁻⁵, momentum 0.1.
+    /// [`BatchNorm1d::DEFAULT`], PyTorch's initial state.
     fn default() -> Self {
-        BatchNorm1d {
-            weight: [F::one(); N],
-            bias: [F::zero(); N],
-            running_mean: [F::zero(); N],
-            running_var: [F::one(); N],
-            eps: F::from_f64(DEFAULT_EPS),
-            momentum: F::from_f64(DEFAULT_MOMENTUM),
-        }
+        Self::DEFAULT
     }
 }
 
@@ -135,12 +140,14 @@ impl<const N: usize, F> Module for BatchNorm1d<N, F> {}
 
 impl<const N: usize, F: Float> Model<F> for BatchNorm1d<N, F> {
     const PARAMS: usize = 2 * N;
+    const TENSORS: usize = 2;
 
-    fn init_with<R: Rng + ?Sized>(_init: Init, _rng: &mut R) -> Self {
-        Self::default()
-    }
-    fn zeroed() -> Self {
-        BatchNorm1d { weight: [F::zero(); N], bias: [F::zero(); N], ..Self::default() }
+    const ZERO: Self = BatchNorm1d { weight: [F::ZERO; N], ..Self::DEFAULT };
+
+    /// PyTorch's initial state (γ = 1, β = 0, fresh running statistics),
+    /// keeping ε and the momentum; draws nothing from `rng`.
+    fn initialize_with<R: Rng + ?Sized>(&mut self, _init: Init, _rng: &mut R) {
+        self.reset();
     }
     fn tensors(&self) -> impl Iterator<Item = Tensor<'_, F>> {
         weight_and_bias(&self.weight, &self.bias)
@@ -321,10 +328,15 @@ impl<const N: usize, F: Float> LayerNorm<N, F> {
     }
 }
 
+impl<const N: usize, F: Float> LayerNorm<N, F> {
+    /// PyTorch's initial state, as a constant: γ = 1, β = 0, ε = 10⁻⁵.
+    pub const DEFAULT: Self = LayerNorm { weight: [F::ONE; N], bias: [F::ZERO; N], eps: F::NORM_EPS };
+}
+
 impl<const N: usize, F: Float> Default for LayerNorm<N, F> {
-    /// PyTorch's initial state: γ = 1, β = 0, ε = 10⁻⁵.
+    /// [`LayerNorm::DEFAULT`], PyTorch's initial state.
     fn default() -> Self {
-        LayerNorm { weight: [F::one(); N], bias: [F::zero(); N], eps: F::from_f64(DEFAULT_EPS) }
+        Self::DEFAULT
     }
 }
 
@@ -332,12 +344,13 @@ impl<const N: usize, F> Module for LayerNorm<N, F> {}
 
 impl<const N: usize, F: Float> Model<F> for LayerNorm<N, F> {
     const PARAMS: usize = 2 * N;
+    const TENSORS: usize = 2;
 
-    fn init_with<R: Rng + ?Sized>(_init: Init, _rng: &mut R) -> Self {
-        Self::default()
-    }
-    fn zeroed() -> Self {
-        LayerNorm { weight: [F::zero(); N], bias: [F::zero(); N], ..Self::default() }
+    const ZERO: Self = LayerNorm { weight: [F::ZERO; N], ..Self::DEFAULT };
+
+    /// γ = 1, β = 0, keeping ε; draws nothing from `rng`.
+    fn initialize_with<R: Rng + ?Sized>(&mut self, _init: Init, _rng: &mut R) {
+        *self = LayerNorm { eps: self.eps, ..Self::DEFAULT };
     }
     fn tensors(&self) -> impl Iterator<Item = Tensor<'_, F>> {
         weight_and_bias(&self.weight, &self.bias)
@@ -522,11 +535,16 @@ impl<const C: usize, F: Float> BatchNorm2d<C, F> {
     }
 }
 
+impl<const C: usize, F: Float> BatchNorm2d<C, F> {
+    /// PyTorch's initial state, as a constant: γ = 1, β = 0, running mean
+    /// 0, running variance 1, ε = 10⁻⁵, momentum 0.1.
+    pub const DEFAULT: Self = BatchNorm2d { channels: BatchNorm1d::DEFAULT };
+}
+
 impl<const C: usize, F: Float> Default for BatchNorm2d<C, F> {
-    /// PyTorch's initial state: γ = 1, β = 0, running mean 0, running
-    /// variance 1, ε = 10⁻⁵, momentum 0.1.
+    /// [`BatchNorm2d::DEFAULT`], PyTorch's initial state.
     fn default() -> Self {
-        BatchNorm2d { channels: BatchNorm1d::default() }
+        Self::DEFAULT
     }
 }
 
@@ -534,18 +552,22 @@ impl<const C: usize, F> Module for BatchNorm2d<C, F> {}
 
 impl<const C: usize, F: Float> Model<F> for BatchNorm2d<C, F> {
     const PARAMS: usize = 2 * C;
+    const TENSORS: usize = 2;
 
-    fn init_with<R: Rng + ?Sized>(_init: Init, _rng: &mut R) -> Self {
-        Self::default()
-    }
-    fn zeroed() -> Self {
-        BatchNorm2d { channels: BatchNorm1d::zeroed() }
+    const ZERO: Self = BatchNorm2d { channels: BatchNorm1d::ZERO };
+
+    /// PyTorch's initial state (γ = 1, β = 0, fresh running statistics),
+    /// keeping ε and the momentum; draws nothing from `rng`.
+    fn initialize_with<R: Rng + ?Sized>(&mut self, _init: Init, _rng: &mut R) {
+        self.channels.reset();
     }
     fn tensors(&self) -> impl Iterator<Item = Tensor<'_, F>> {
-        self.channels.tensors()
+        let bn = &self.channels;
+        weight_and_bias(&bn.weight, &bn.bias)
     }
     fn tensors_mut(&mut self) -> impl Iterator<Item = TensorMut<'_, F>> {
-        self.channels.tensors_mut()
+        let bn = &mut self.channels;
+        weight_and_bias_mut(&mut bn.weight, &mut bn.bias)
     }
     fn write_rust<W: fmt::Write>(&self, out: &mut W) -> fmt::Result {
         let bn = &self.channels;

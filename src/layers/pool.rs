@@ -25,13 +25,11 @@ macro_rules! parameter_free {
 
         impl<F: Float, $(const $c: usize),*> Model<F> for $name<$($c),*> {
             const PARAMS: usize = 0;
+            const ZERO: Self = $name;
+            const TENSORS: usize = 0;
 
-            fn init_with<R: Rng + ?Sized>(_init: Init, _rng: &mut R) -> Self {
-                $name
-            }
-            fn zeroed() -> Self {
-                $name
-            }
+            /// Nothing to initialise: pooling has no parameters.
+            fn initialize_with<R: Rng + ?Sized>(&mut self, _init: Init, _rng: &mut R) {}
             fn tensors(&self) -> impl Iterator<Item = Tensor<'_, F>> {
                 core::iter::empty()
             }

@@ -111,11 +111,17 @@ impl<Block: Module> Module for Residual<Block> {}
 impl<F: Float, Block: Model<F>> Model<F> for Residual<Block> {
     const PARAMS: usize = Block::PARAMS;
 
-    fn init_with<R: Rng + ?Sized>(init: Init, rng: &mut R) -> Self {
-        Residual { block: Block::init_with(init, rng) }
+    const ZERO: Self = Residual { block: Block::ZERO };
+    const TENSORS: usize = Block::TENSORS;
+
+    /// Position 0 (the block is one layer from outside); the type is the
+    /// inner layer's.
+    fn tensor_owner(index: usize) -> Option<(usize, &'static str)> {
+        Block::tensor_owner(index).map(|(_, layer_type)| (0, layer_type))
     }
-    fn zeroed() -> Self {
-        Residual { block: Block::zeroed() }
+
+    fn initialize_with<R: Rng + ?Sized>(&mut self, init: Init, rng: &mut R) {
+        self.block.initialize_with(init, rng);
     }
     fn tensors(&self) -> impl Iterator<Item = Tensor<'_, F>> {
         self.block.tensors()

@@ -49,13 +49,11 @@ impl Module for Softmax {}
 
 impl<F: Float> Model<F> for Softmax {
     const PARAMS: usize = 0;
+    const ZERO: Self = Softmax;
+    const TENSORS: usize = 0;
 
-    fn init_with<R: Rng + ?Sized>(_init: Init, _rng: &mut R) -> Self {
-        Softmax
-    }
-    fn zeroed() -> Self {
-        Softmax
-    }
+    /// Nothing to initialise: softmax has no parameters.
+    fn initialize_with<R: Rng + ?Sized>(&mut self, _init: Init, _rng: &mut R) {}
     fn tensors(&self) -> impl Iterator<Item = Tensor<'_, F>> {
         core::iter::empty()
     }

@@ -16,18 +16,27 @@ struct Hyper<F> {
 }
 
 impl<F: Float> Hyper<F> {
+    /// PyTorch's defaults: lr = 10⁻³, β = (0.9, 0.999), ε = 10⁻⁸.
+    const DEFAULT: Self = Hyper {
+        lr: F::THOUSANDTH,
+        beta1: F::NINE_TENTHS,
+        beta2: F::NINE_HUNDRED_NINETY_NINE_THOUSANDTHS,
+        eps: F::OPTIM_EPS,
+    };
+
     fn new(lr: F) -> Result<Self, InvalidHyperparameter> {
-        Ok(Hyper {
-            lr: check_learning_rate(lr)?,
-            beta1: F::from_f64(0.9),
-            beta2: F::from_f64(0.999),
-            eps: F::from_f64(1e-8),
-        })
+        Ok(Hyper { lr: check_learning_rate(lr)?, ..Self::DEFAULT })
     }
 
-    fn betas(&mut self, beta1: F, beta2: F) -> Result<(), InvalidHyperparameter> {
-        self.beta1 = check_unit("beta1", beta1)?;
-        self.beta2 = check_unit("beta2", beta2)?;
+    fn set_betas(&mut self, beta1: F, beta2: F) -> Result<(), InvalidHyperparameter> {
+        // Both checked before either is set, so an error changes nothing.
+        let (beta1, beta2) = (check_unit("beta1", beta1)?, check_unit("beta2", beta2)?);
+        (self.beta1, self.beta2) = (beta1, beta2);
+        Ok(())
+    }
+
+    fn set_eps(&mut self, eps: F) -> Result<(), InvalidHyperparameter> {
+        self.eps = check_positive("eps", eps)?;
         Ok(())
     }
 }
@@ -41,11 +50,21 @@ struct Moments<M> {
 }
 
 impl<M> Moments<M> {
-    fn new<F: Float>() -> Self
+    /// Zero moments, no steps taken.
+    const fn zero<F: Float>() -> Self
     where
         M: Model<F>,
     {
-        Moments { m: M::zeroed(), v: M::zeroed(), t: 0 }
+        Moments { m: M::ZERO, v: M::ZERO, t: 0 }
+    }
+
+    fn reset<F: Float>(&mut self)
+    where
+        M: Model<F>,
+    {
+        self.m.zero_params();
+        self.v.zero_params();
+        self.t = 0;
     }
 }
 
@@ -153,21 +172,41 @@ pub struct Adam<F, M> {
 }
 
 impl<F: Float, M: Model<F>> Adam<F, M> {
+    /// Adam with PyTorch's defaults — learning rate 10⁻³, β = (0.9, 0.999),
+    /// ε = 10⁻⁸, no weight decay — and zero moments, as a constant: it can
+    /// initialise a `static`, for optimiser state larger than the stack (see
+    /// [`Model::ZERO`]). Change it in place with the `set_` methods.
+    ///
+    /// ```
+    /// use std::sync::Mutex;
+    /// use constnet::prelude::*;
+    ///
+    /// type Net = (Dense<784, 256>, Relu, Dense<256, 10>);
+    /// // Two model-sized moments, 1.6 MB, never on a stack.
+    /// static ADAM: Mutex<Adam<f32, Net>> = Mutex::new(Adam::DEFAULT);
+    ///
+    /// let mut adam = ADAM.lock().unwrap();
+    /// adam.set_learning_rate(3e-4);
+    /// adam.set_betas(0.9, 0.99).unwrap();
+    /// assert_eq!((adam.learning_rate(), adam.beta()), (3e-4, (0.9, 0.99)));
+    /// ```
+    pub const DEFAULT: Self = Adam { hyper: Hyper::DEFAULT, penalty: None, state: Moments::zero() };
+
     /// Adam with learning rate `lr` (finite, > 0) and PyTorch's defaults:
     /// β = (0.9, 0.999), ε = 10⁻⁸, no weight decay.
     pub fn new(lr: F) -> Result<Self, InvalidHyperparameter> {
-        Ok(Adam { hyper: Hyper::new(lr)?, penalty: None, state: Moments::new() })
+        Ok(Adam { hyper: Hyper::new(lr)?, ..Self::DEFAULT })
     }
 
     /// Sets β1 and β2, each in [0, 1).
     pub fn betas(mut self, beta1: F, beta2: F) -> Result<Self, InvalidHyperparameter> {
-        self.hyper.betas(beta1, beta2)?;
+        self.set_betas(beta1, beta2)?;
         Ok(self)
     }
 
     /// Sets ε, finite and > 0.
     pub fn eps(mut self, eps: F) -> Result<Self, InvalidHyperparameter> {
-        self.hyper.eps = check_positive("eps", eps)?;
+        self.set_eps(eps)?;
         Ok(self)
     }
 
@@ -175,16 +214,40 @@ impl<F: Float, M: Model<F>> Adam<F, M> {
     /// `weight_decay`: g ← g + λ·p before the moments are updated, on weights
     /// only. `lambda` must be finite and ≥ 0. For decoupled decay use
     /// [`AdamW`].
-    pub fn weight_decay(self, lambda: F) -> Result<Self, InvalidHyperparameter> {
-        Ok(self.penalty(Penalty::weight_decay(lambda)?))
+    pub fn weight_decay(mut self, lambda: F) -> Result<Self, InvalidHyperparameter> {
+        self.set_weight_decay(lambda)?;
+        Ok(self)
     }
 
     /// Adds `penalty`'s gradient to the gradient before each update
     /// (replacing any earlier weight decay or penalty).
     #[must_use]
     pub fn penalty(mut self, penalty: Penalty<F>) -> Self {
-        self.penalty = Some(penalty);
+        self.set_penalty(Some(penalty));
         self
+    }
+
+    /// [`betas`](Adam::betas) in place; on error nothing changes.
+    pub fn set_betas(&mut self, beta1: F, beta2: F) -> Result<(), InvalidHyperparameter> {
+        self.hyper.set_betas(beta1, beta2)
+    }
+
+    /// [`eps`](Adam::eps) in place; on error nothing changes.
+    pub fn set_eps(&mut self, eps: F) -> Result<(), InvalidHyperparameter> {
+        self.hyper.set_eps(eps)
+    }
+
+    /// [`weight_decay`](Adam::weight_decay) in place; on error nothing
+    /// changes.
+    pub fn set_weight_decay(&mut self, lambda: F) -> Result<(), InvalidHyperparameter> {
+        self.penalty = Some(Penalty::weight_decay(lambda)?);
+        Ok(())
+    }
+
+    /// [`penalty`](Adam::penalty) in place; `None` removes any penalty or
+    /// weight decay.
+    pub fn set_penalty(&mut self, penalty: Option<Penalty<F>>) {
+        self.penalty = penalty;
     }
 
     /// (β1, β2).
@@ -215,9 +278,7 @@ impl<F: Float, M: Model<F>> Adam<F, M> {
 
     /// Forgets the moments and the step count.
     pub fn reset(&mut self) {
-        self.state.m.zero_params();
-        self.state.v.zero_params();
-        self.state.t = 0;
+        self.state.reset();
     }
 }
 
@@ -269,32 +330,33 @@ pub struct AdamW<F, M> {
 }
 
 impl<F: Float, M: Model<F>> AdamW<F, M> {
+    /// AdamW with PyTorch's defaults — learning rate 10⁻³, β = (0.9, 0.999),
+    /// ε = 10⁻⁸, weight decay λ = 0.01 (on weights) — and zero moments, as a
+    /// constant that can initialise a `static` (see [`Adam::DEFAULT`]).
+    pub const DEFAULT: Self =
+        AdamW { hyper: Hyper::DEFAULT, weight_decay: F::HUNDREDTH, decay_biases: false, state: Moments::zero() };
+
     /// AdamW with learning rate `lr` (finite, > 0) and PyTorch's defaults:
     /// β = (0.9, 0.999), ε = 10⁻⁸, weight decay λ = 0.01 (on weights).
     pub fn new(lr: F) -> Result<Self, InvalidHyperparameter> {
-        Ok(AdamW {
-            hyper: Hyper::new(lr)?,
-            weight_decay: F::from_f64(0.01),
-            decay_biases: false,
-            state: Moments::new(),
-        })
+        Ok(AdamW { hyper: Hyper::new(lr)?, ..Self::DEFAULT })
     }
 
     /// Sets β1 and β2, each in [0, 1).
     pub fn betas(mut self, beta1: F, beta2: F) -> Result<Self, InvalidHyperparameter> {
-        self.hyper.betas(beta1, beta2)?;
+        self.set_betas(beta1, beta2)?;
         Ok(self)
     }
 
     /// Sets ε, finite and > 0.
     pub fn eps(mut self, eps: F) -> Result<Self, InvalidHyperparameter> {
-        self.hyper.eps = check_positive("eps", eps)?;
+        self.set_eps(eps)?;
         Ok(self)
     }
 
     /// Sets the decoupled weight decay λ, finite and ≥ 0 (0 turns it off).
     pub fn weight_decay(mut self, lambda: F) -> Result<Self, InvalidHyperparameter> {
-        self.weight_decay = check_non_negative("weight decay", lambda)?;
+        self.set_weight_decay(lambda)?;
         Ok(self)
     }
 
@@ -302,8 +364,30 @@ impl<F: Float, M: Model<F>> AdamW<F, M> {
     /// decays them).
     #[must_use]
     pub fn decay_biases(mut self, decay: bool) -> Self {
-        self.decay_biases = decay;
+        self.set_decay_biases(decay);
         self
+    }
+
+    /// [`betas`](AdamW::betas) in place; on error nothing changes.
+    pub fn set_betas(&mut self, beta1: F, beta2: F) -> Result<(), InvalidHyperparameter> {
+        self.hyper.set_betas(beta1, beta2)
+    }
+
+    /// [`eps`](AdamW::eps) in place; on error nothing changes.
+    pub fn set_eps(&mut self, eps: F) -> Result<(), InvalidHyperparameter> {
+        self.hyper.set_eps(eps)
+    }
+
+    /// [`weight_decay`](AdamW::weight_decay) in place; on error nothing
+    /// changes.
+    pub fn set_weight_decay(&mut self, lambda: F) -> Result<(), InvalidHyperparameter> {
+        self.weight_decay = check_non_negative("weight decay", lambda)?;
+        Ok(())
+    }
+
+    /// [`decay_biases`](AdamW::decay_biases) in place.
+    pub fn set_decay_biases(&mut self, decay: bool) {
+        self.decay_biases = decay;
     }
 
     /// (β1, β2).
@@ -339,9 +423,7 @@ impl<F: Float, M: Model<F>> AdamW<F, M> {
 
     /// Forgets the moments and the step count.
     pub fn reset(&mut self) {
-        self.state.m.zero_params();
-        self.state.v.zero_params();
-        self.state.t = 0;
+        self.state.reset();
     }
 }
 

@@ -38,42 +38,73 @@ pub struct RmsProp<F, M> {
 }
 
 impl<F: Float, M: Model<F>> RmsProp<F, M> {
+    /// RMSprop with PyTorch's defaults — learning rate 10⁻², α = 0.99,
+    /// ε = 10⁻⁸, no weight decay — and a zero square average, as a constant
+    /// that can initialise a `static` (see [`Adam::DEFAULT`](crate::optim::Adam::DEFAULT)).
+    pub const DEFAULT: Self = RmsProp {
+        lr: F::HUNDREDTH,
+        alpha: F::NINETY_NINE_HUNDREDTHS,
+        eps: F::OPTIM_EPS,
+        penalty: None,
+        square_avg: M::ZERO,
+    };
+
     /// RMSprop with learning rate `lr` (finite, > 0), α = 0.99, ε = 10⁻⁸ and
     /// no weight decay.
     pub fn new(lr: F) -> Result<Self, InvalidHyperparameter> {
-        Ok(RmsProp {
-            lr: check_learning_rate(lr)?,
-            alpha: F::from_f64(0.99),
-            eps: F::from_f64(1e-8),
-            penalty: None,
-            square_avg: M::zeroed(),
-        })
+        Ok(RmsProp { lr: check_learning_rate(lr)?, ..Self::DEFAULT })
     }
 
     /// Sets the smoothing constant α, in [0, 1).
     pub fn alpha(mut self, alpha: F) -> Result<Self, InvalidHyperparameter> {
-        self.alpha = check_unit("alpha", alpha)?;
+        self.set_alpha(alpha)?;
         Ok(self)
     }
 
     /// Sets ε, finite and > 0.
     pub fn eps(mut self, eps: F) -> Result<Self, InvalidHyperparameter> {
-        self.eps = check_positive("eps", eps)?;
+        self.set_eps(eps)?;
         Ok(self)
     }
 
     /// Adds PyTorch-style coupled weight decay: g ← g + λ·p before the
     /// update, on weights only. `lambda` must be finite and ≥ 0.
-    pub fn weight_decay(self, lambda: F) -> Result<Self, InvalidHyperparameter> {
-        Ok(self.penalty(Penalty::weight_decay(lambda)?))
+    pub fn weight_decay(mut self, lambda: F) -> Result<Self, InvalidHyperparameter> {
+        self.set_weight_decay(lambda)?;
+        Ok(self)
     }
 
     /// Adds `penalty`'s gradient to the gradient before each update
     /// (replacing any earlier weight decay or penalty).
     #[must_use]
     pub fn penalty(mut self, penalty: Penalty<F>) -> Self {
-        self.penalty = Some(penalty);
+        self.set_penalty(Some(penalty));
         self
+    }
+
+    /// [`alpha`](RmsProp::alpha) in place; on error nothing changes.
+    pub fn set_alpha(&mut self, alpha: F) -> Result<(), InvalidHyperparameter> {
+        self.alpha = check_unit("alpha", alpha)?;
+        Ok(())
+    }
+
+    /// [`eps`](RmsProp::eps) in place; on error nothing changes.
+    pub fn set_eps(&mut self, eps: F) -> Result<(), InvalidHyperparameter> {
+        self.eps = check_positive("eps", eps)?;
+        Ok(())
+    }
+
+    /// [`weight_decay`](RmsProp::weight_decay) in place; on error nothing
+    /// changes.
+    pub fn set_weight_decay(&mut self, lambda: F) -> Result<(), InvalidHyperparameter> {
+        self.penalty = Some(Penalty::weight_decay(lambda)?);
+        Ok(())
+    }
+
+    /// [`penalty`](RmsProp::penalty) in place; `None` removes any penalty
+    /// or weight decay.
+    pub fn set_penalty(&mut self, penalty: Option<Penalty<F>>) {
+        self.penalty = penalty;
     }
 
     /// The smoothing constant α.

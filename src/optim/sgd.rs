@@ -137,39 +137,72 @@ pub struct SgdMomentum<F, M> {
 }
 
 impl<F: Float, M: Model<F>> SgdMomentum<F, M> {
+    /// SGD with learning rate 10⁻³ (PyTorch's default), momentum 0.9
+    /// (PyTorch's default is 0, which is plain [`Sgd`]; 0.9 is the usual
+    /// choice), classical momentum, no weight decay, and a zero velocity, as
+    /// a constant that can initialise a `static` (see
+    /// [`Adam::DEFAULT`](crate::optim::Adam::DEFAULT)).
+    pub const DEFAULT: Self = SgdMomentum {
+        lr: F::THOUSANDTH,
+        momentum: F::NINE_TENTHS,
+        nesterov: false,
+        penalty: None,
+        velocity: M::ZERO,
+        started: false,
+    };
+
     /// SGD with learning rate `lr` (finite, > 0) and momentum `momentum`
     /// (in [0, 1)); classical (not Nesterov) momentum, no weight decay.
     pub fn new(lr: F, momentum: F) -> Result<Self, InvalidHyperparameter> {
-        Ok(SgdMomentum {
-            lr: check_learning_rate(lr)?,
-            momentum: check_unit("momentum", momentum)?,
-            nesterov: false,
-            penalty: None,
-            velocity: M::zeroed(),
-            started: false,
-        })
+        let lr = check_learning_rate(lr)?;
+        Ok(SgdMomentum { lr, momentum: check_unit("momentum", momentum)?, ..Self::DEFAULT })
     }
 
     /// Whether to use Nesterov momentum: p ← p − lr·(g + μ·v), with v
     /// already updated (PyTorch's `nesterov=True`).
     #[must_use]
     pub fn nesterov(mut self, nesterov: bool) -> Self {
-        self.nesterov = nesterov;
+        self.set_nesterov(nesterov);
         self
     }
 
     /// Adds PyTorch-style (coupled) weight decay: g ← g + λ·p before the
     /// momentum update, on weights only. `lambda` must be finite and ≥ 0.
-    pub fn weight_decay(self, lambda: F) -> Result<Self, InvalidHyperparameter> {
-        Ok(self.penalty(Penalty::weight_decay(lambda)?))
+    pub fn weight_decay(mut self, lambda: F) -> Result<Self, InvalidHyperparameter> {
+        self.set_weight_decay(lambda)?;
+        Ok(self)
     }
 
     /// Adds `penalty`'s gradient to the gradient before each update
     /// (replacing any earlier weight decay or penalty).
     #[must_use]
     pub fn penalty(mut self, penalty: Penalty<F>) -> Self {
-        self.penalty = Some(penalty);
+        self.set_penalty(Some(penalty));
         self
+    }
+
+    /// Sets the momentum μ, in [0, 1), in place; on error nothing changes.
+    pub fn set_momentum(&mut self, momentum: F) -> Result<(), InvalidHyperparameter> {
+        self.momentum = check_unit("momentum", momentum)?;
+        Ok(())
+    }
+
+    /// [`nesterov`](SgdMomentum::nesterov) in place.
+    pub fn set_nesterov(&mut self, nesterov: bool) {
+        self.nesterov = nesterov;
+    }
+
+    /// [`weight_decay`](SgdMomentum::weight_decay) in place; on error
+    /// nothing changes.
+    pub fn set_weight_decay(&mut self, lambda: F) -> Result<(), InvalidHyperparameter> {
+        self.penalty = Some(Penalty::weight_decay(lambda)?);
+        Ok(())
+    }
+
+    /// [`penalty`](SgdMomentum::penalty) in place; `None` removes any
+    /// penalty or weight decay.
+    pub fn set_penalty(&mut self, penalty: Option<Penalty<F>>) {
+        self.penalty = penalty;
     }
 
     /// The momentum μ.
