@@ -356,19 +356,19 @@ impl core::error::Error for CsvError {}
 /// use constnet::WeightsError;
 ///
 /// let error = WeightsError::InputTooShort {
-///     layer: 5,
+///     layer: 7,
 ///     layer_type: "constnet::layers::dense::Dense<400, 120>",
 ///     tensor: 4,
 ///     name: "weight",
 ///     needed: 192_000,
 ///     remaining: 1000,
 ///     expected: 246_824,
-///     found: 11_000,
+///     found: 11_288,
 /// };
 /// assert_eq!(
 ///     error.to_string(),
-///     "weights: layer 5 (Dense<400, 120>), its `weight` (tensor 4), needs 192000 bytes \
-///      but only 1000 remain (expected 246824 bytes in all, found 11000)"
+///     "weights: layer 7 (Dense<400, 120>), its `weight` (tensor 4), needs 192000 bytes \
+///      but only 1000 remain (expected 246824 bytes in all, found 11288)"
 /// );
 /// let error = WeightsError::InputTooLong { expected: 9640, found: 9644 };
 /// assert_eq!(error.to_string(), "weights: expected 9640 bytes, found 9644");

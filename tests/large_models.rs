@@ -112,6 +112,21 @@ fn initializing_a_static_in_place_draws_what_init_draws() {
     assert!(in_place.iter().any(|&bits| bits != 0));
 }
 
+#[test]
+fn truncated_lenet5_weights_name_the_dense_layer_that_falls_short() {
+    static NET: Mutex<LeNet5> = Mutex::new(LeNet5::ZERO);
+    // The two convolutions take (150 + 6 + 2,400 + 16) · 4 = 10,288 bytes;
+    // 1,000 more are not enough for Dense<400, 120>'s weight.
+    let bytes = vec![0_u8; 11_288];
+    let error = NET.lock().unwrap().read_le_bytes(&bytes).unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "weights: layer 7 (Dense<400, 120>), its `weight` (tensor 4), needs 192000 bytes \
+         but only 1000 remain (expected 246824 bytes in all, found 11288)"
+    );
+    assert!(NET.lock().unwrap().tensors().all(|t| t.data.iter().all(|&v| v == 0.0)));
+}
+
 fn argmax(values: &[f32; 10]) -> usize {
     (0..10).fold(0, |best, i| if values[i] > values[best] { i } else { best })
 }
