@@ -41,6 +41,45 @@ impl<F: Float> Hyper<F> {
     }
 }
 
+/// The methods of Adam and AdamW for their shared [`Hyper`] field `hyper`:
+/// the builders `betas` and `eps`, their in-place `set_` forms, and the
+/// getters `beta` and `epsilon`.
+macro_rules! hyper_methods {
+    () => {
+        /// Sets β1 and β2, each in [0, 1).
+        pub fn betas(mut self, beta1: F, beta2: F) -> Result<Self, InvalidHyperparameter> {
+            self.set_betas(beta1, beta2)?;
+            Ok(self)
+        }
+
+        /// Sets ε, finite and > 0.
+        pub fn eps(mut self, eps: F) -> Result<Self, InvalidHyperparameter> {
+            self.set_eps(eps)?;
+            Ok(self)
+        }
+
+        /// [`betas`](Self::betas) in place; on error nothing changes.
+        pub fn set_betas(&mut self, beta1: F, beta2: F) -> Result<(), InvalidHyperparameter> {
+            self.hyper.set_betas(beta1, beta2)
+        }
+
+        /// [`eps`](Self::eps) in place; on error nothing changes.
+        pub fn set_eps(&mut self, eps: F) -> Result<(), InvalidHyperparameter> {
+            self.hyper.set_eps(eps)
+        }
+
+        /// (β1, β2).
+        pub fn beta(&self) -> (F, F) {
+            (self.hyper.beta1, self.hyper.beta2)
+        }
+
+        /// ε.
+        pub fn epsilon(&self) -> F {
+            self.hyper.eps
+        }
+    };
+}
+
 /// The moment estimates Adam and AdamW keep, and the step count.
 #[derive(Clone, Debug, PartialEq)]
 struct Moments<M> {
@@ -198,72 +237,9 @@ impl<F: Float, M: Model<F>> Adam<F, M> {
         Ok(Adam { hyper: Hyper::new(lr)?, ..Self::DEFAULT })
     }
 
-    /// Sets β1 and β2, each in [0, 1).
-    pub fn betas(mut self, beta1: F, beta2: F) -> Result<Self, InvalidHyperparameter> {
-        self.set_betas(beta1, beta2)?;
-        Ok(self)
-    }
+    hyper_methods!();
 
-    /// Sets ε, finite and > 0.
-    pub fn eps(mut self, eps: F) -> Result<Self, InvalidHyperparameter> {
-        self.set_eps(eps)?;
-        Ok(self)
-    }
-
-    /// Adds PyTorch-style coupled weight decay, `torch.optim.Adam`'s
-    /// `weight_decay`: g ← g + λ·p before the moments are updated, on weights
-    /// only. `lambda` must be finite and ≥ 0. For decoupled decay use
-    /// [`AdamW`].
-    pub fn weight_decay(mut self, lambda: F) -> Result<Self, InvalidHyperparameter> {
-        self.set_weight_decay(lambda)?;
-        Ok(self)
-    }
-
-    /// Adds `penalty`'s gradient to the gradient before each update
-    /// (replacing any earlier weight decay or penalty).
-    #[must_use]
-    pub fn penalty(mut self, penalty: Penalty<F>) -> Self {
-        self.set_penalty(Some(penalty));
-        self
-    }
-
-    /// [`betas`](Adam::betas) in place; on error nothing changes.
-    pub fn set_betas(&mut self, beta1: F, beta2: F) -> Result<(), InvalidHyperparameter> {
-        self.hyper.set_betas(beta1, beta2)
-    }
-
-    /// [`eps`](Adam::eps) in place; on error nothing changes.
-    pub fn set_eps(&mut self, eps: F) -> Result<(), InvalidHyperparameter> {
-        self.hyper.set_eps(eps)
-    }
-
-    /// [`weight_decay`](Adam::weight_decay) in place; on error nothing
-    /// changes.
-    pub fn set_weight_decay(&mut self, lambda: F) -> Result<(), InvalidHyperparameter> {
-        self.penalty = Some(Penalty::weight_decay(lambda)?);
-        Ok(())
-    }
-
-    /// [`penalty`](Adam::penalty) in place; `None` removes any penalty or
-    /// weight decay.
-    pub fn set_penalty(&mut self, penalty: Option<Penalty<F>>) {
-        self.penalty = penalty;
-    }
-
-    /// (β1, β2).
-    pub fn beta(&self) -> (F, F) {
-        (self.hyper.beta1, self.hyper.beta2)
-    }
-
-    /// ε.
-    pub fn epsilon(&self) -> F {
-        self.hyper.eps
-    }
-
-    /// The penalty (weight decay) added to the gradient, if any.
-    pub fn penalty_term(&self) -> Option<&Penalty<F>> {
-        self.penalty.as_ref()
-    }
+    coupled_penalty_methods!();
 
     /// The first and second moment estimates (m, v) — PyTorch's `exp_avg`
     /// and `exp_avg_sq` — before bias correction, in the model's shape.
@@ -342,17 +318,7 @@ impl<F: Float, M: Model<F>> AdamW<F, M> {
         Ok(AdamW { hyper: Hyper::new(lr)?, ..Self::DEFAULT })
     }
 
-    /// Sets β1 and β2, each in [0, 1).
-    pub fn betas(mut self, beta1: F, beta2: F) -> Result<Self, InvalidHyperparameter> {
-        self.set_betas(beta1, beta2)?;
-        Ok(self)
-    }
-
-    /// Sets ε, finite and > 0.
-    pub fn eps(mut self, eps: F) -> Result<Self, InvalidHyperparameter> {
-        self.set_eps(eps)?;
-        Ok(self)
-    }
+    hyper_methods!();
 
     /// Sets the decoupled weight decay λ, finite and ≥ 0 (0 turns it off).
     pub fn weight_decay(mut self, lambda: F) -> Result<Self, InvalidHyperparameter> {
@@ -368,16 +334,6 @@ impl<F: Float, M: Model<F>> AdamW<F, M> {
         self
     }
 
-    /// [`betas`](AdamW::betas) in place; on error nothing changes.
-    pub fn set_betas(&mut self, beta1: F, beta2: F) -> Result<(), InvalidHyperparameter> {
-        self.hyper.set_betas(beta1, beta2)
-    }
-
-    /// [`eps`](AdamW::eps) in place; on error nothing changes.
-    pub fn set_eps(&mut self, eps: F) -> Result<(), InvalidHyperparameter> {
-        self.hyper.set_eps(eps)
-    }
-
     /// [`weight_decay`](AdamW::weight_decay) in place; on error nothing
     /// changes.
     pub fn set_weight_decay(&mut self, lambda: F) -> Result<(), InvalidHyperparameter> {
@@ -388,16 +344,6 @@ impl<F: Float, M: Model<F>> AdamW<F, M> {
     /// [`decay_biases`](AdamW::decay_biases) in place.
     pub fn set_decay_biases(&mut self, decay: bool) {
         self.decay_biases = decay;
-    }
-
-    /// (β1, β2).
-    pub fn beta(&self) -> (F, F) {
-        (self.hyper.beta1, self.hyper.beta2)
-    }
-
-    /// ε.
-    pub fn epsilon(&self) -> F {
-        self.hyper.eps
     }
 
     /// The decoupled weight decay λ.

@@ -50,6 +50,51 @@
 //! it: wrap it in [`Scheduled`] to set the rate before every step, or call
 //! [`Schedule::apply`] once per epoch.
 
+/// The coupled-penalty methods of an optimiser with a field
+/// `penalty: Option<Penalty<F>>` that its step adds to the gradient:
+/// `weight_decay` and `penalty` (builders), their in-place `set_` forms, and
+/// `penalty_term`. Expanded inside each optimiser's `impl` (defined before
+/// the `mod` items so that they see it).
+macro_rules! coupled_penalty_methods {
+    () => {
+        /// Adds PyTorch-style (coupled) weight decay, the optimiser's
+        /// `weight_decay` in `torch.optim`: g ← g + λ·p before the update, on
+        /// weights only. `lambda` must be finite and ≥ 0. The same as
+        /// `.penalty(Penalty::l2(lambda)?)`; for decoupled decay use
+        /// [`AdamW`](crate::optim::AdamW).
+        pub fn weight_decay(mut self, lambda: F) -> Result<Self, InvalidHyperparameter> {
+            self.set_weight_decay(lambda)?;
+            Ok(self)
+        }
+
+        /// Adds `penalty`'s gradient to the gradient before each update
+        /// (replacing any earlier weight decay or penalty).
+        #[must_use]
+        pub fn penalty(mut self, penalty: Penalty<F>) -> Self {
+            self.set_penalty(Some(penalty));
+            self
+        }
+
+        /// [`weight_decay`](Self::weight_decay) in place; on error nothing
+        /// changes.
+        pub fn set_weight_decay(&mut self, lambda: F) -> Result<(), InvalidHyperparameter> {
+            self.penalty = Some(Penalty::weight_decay(lambda)?);
+            Ok(())
+        }
+
+        /// [`penalty`](Self::penalty) in place; `None` removes any penalty or
+        /// weight decay.
+        pub fn set_penalty(&mut self, penalty: Option<Penalty<F>>) {
+            self.penalty = penalty;
+        }
+
+        /// The penalty (weight decay) added to the gradient, if any.
+        pub fn penalty_term(&self) -> Option<&Penalty<F>> {
+            self.penalty.as_ref()
+        }
+    };
+}
+
 mod adam;
 mod rmsprop;
 pub mod schedule;

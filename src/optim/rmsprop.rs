@@ -67,20 +67,7 @@ impl<F: Float, M: Model<F>> RmsProp<F, M> {
         Ok(self)
     }
 
-    /// Adds PyTorch-style coupled weight decay: g ← g + λ·p before the
-    /// update, on weights only. `lambda` must be finite and ≥ 0.
-    pub fn weight_decay(mut self, lambda: F) -> Result<Self, InvalidHyperparameter> {
-        self.set_weight_decay(lambda)?;
-        Ok(self)
-    }
-
-    /// Adds `penalty`'s gradient to the gradient before each update
-    /// (replacing any earlier weight decay or penalty).
-    #[must_use]
-    pub fn penalty(mut self, penalty: Penalty<F>) -> Self {
-        self.set_penalty(Some(penalty));
-        self
-    }
+    coupled_penalty_methods!();
 
     /// [`alpha`](RmsProp::alpha) in place; on error nothing changes.
     pub fn set_alpha(&mut self, alpha: F) -> Result<(), InvalidHyperparameter> {
@@ -94,19 +81,6 @@ impl<F: Float, M: Model<F>> RmsProp<F, M> {
         Ok(())
     }
 
-    /// [`weight_decay`](RmsProp::weight_decay) in place; on error nothing
-    /// changes.
-    pub fn set_weight_decay(&mut self, lambda: F) -> Result<(), InvalidHyperparameter> {
-        self.penalty = Some(Penalty::weight_decay(lambda)?);
-        Ok(())
-    }
-
-    /// [`penalty`](RmsProp::penalty) in place; `None` removes any penalty
-    /// or weight decay.
-    pub fn set_penalty(&mut self, penalty: Option<Penalty<F>>) {
-        self.penalty = penalty;
-    }
-
     /// The smoothing constant α.
     pub fn smoothing(&self) -> F {
         self.alpha
@@ -115,11 +89,6 @@ impl<F: Float, M: Model<F>> RmsProp<F, M> {
     /// ε.
     pub fn epsilon(&self) -> F {
         self.eps
-    }
-
-    /// The penalty (weight decay) added to the gradient, if any.
-    pub fn penalty_term(&self) -> Option<&Penalty<F>> {
-        self.penalty.as_ref()
     }
 
     /// The running average of squared gradients (PyTorch's `square_avg`), in

@@ -44,20 +44,7 @@ impl<F: Float> Sgd<F> {
         Ok(Sgd { lr: check_learning_rate(lr)?, penalty: None })
     }
 
-    /// Adds PyTorch-style (coupled) weight decay: g ← g + λ·p before the
-    /// update, on weights only. `lambda` must be finite and ≥ 0. The same
-    /// as `.penalty(Penalty::l2(lambda)?)`.
-    pub fn weight_decay(self, lambda: F) -> Result<Self, InvalidHyperparameter> {
-        Ok(self.penalty(Penalty::weight_decay(lambda)?))
-    }
-
-    /// Adds `penalty`'s gradient to the gradient before each update
-    /// (replacing any earlier weight decay or penalty).
-    #[must_use]
-    pub fn penalty(mut self, penalty: Penalty<F>) -> Self {
-        self.penalty = Some(penalty);
-        self
-    }
+    coupled_penalty_methods!();
 
     /// The learning rate. (Also [`LearningRate::learning_rate`].)
     pub fn learning_rate(&self) -> F {
@@ -67,11 +54,6 @@ impl<F: Float> Sgd<F> {
     /// Sets the learning rate. (Also [`LearningRate::set_learning_rate`].)
     pub fn set_learning_rate(&mut self, lr: F) {
         self.lr = lr;
-    }
-
-    /// The penalty (weight decay) added to the gradient, if any.
-    pub fn penalty_term(&self) -> Option<&Penalty<F>> {
-        self.penalty.as_ref()
     }
 }
 
@@ -166,20 +148,7 @@ impl<F: Float, M: Model<F>> SgdMomentum<F, M> {
         self
     }
 
-    /// Adds PyTorch-style (coupled) weight decay: g ← g + λ·p before the
-    /// momentum update, on weights only. `lambda` must be finite and ≥ 0.
-    pub fn weight_decay(mut self, lambda: F) -> Result<Self, InvalidHyperparameter> {
-        self.set_weight_decay(lambda)?;
-        Ok(self)
-    }
-
-    /// Adds `penalty`'s gradient to the gradient before each update
-    /// (replacing any earlier weight decay or penalty).
-    #[must_use]
-    pub fn penalty(mut self, penalty: Penalty<F>) -> Self {
-        self.set_penalty(Some(penalty));
-        self
-    }
+    coupled_penalty_methods!();
 
     /// Sets the momentum μ, in [0, 1), in place; on error nothing changes.
     pub fn set_momentum(&mut self, momentum: F) -> Result<(), InvalidHyperparameter> {
@@ -192,19 +161,6 @@ impl<F: Float, M: Model<F>> SgdMomentum<F, M> {
         self.nesterov = nesterov;
     }
 
-    /// [`weight_decay`](SgdMomentum::weight_decay) in place; on error
-    /// nothing changes.
-    pub fn set_weight_decay(&mut self, lambda: F) -> Result<(), InvalidHyperparameter> {
-        self.penalty = Some(Penalty::weight_decay(lambda)?);
-        Ok(())
-    }
-
-    /// [`penalty`](SgdMomentum::penalty) in place; `None` removes any
-    /// penalty or weight decay.
-    pub fn set_penalty(&mut self, penalty: Option<Penalty<F>>) {
-        self.penalty = penalty;
-    }
-
     /// The momentum μ.
     pub fn momentum(&self) -> F {
         self.momentum
@@ -213,11 +169,6 @@ impl<F: Float, M: Model<F>> SgdMomentum<F, M> {
     /// Whether Nesterov momentum is on.
     pub fn is_nesterov(&self) -> bool {
         self.nesterov
-    }
-
-    /// The penalty (weight decay) added to the gradient, if any.
-    pub fn penalty_term(&self) -> Option<&Penalty<F>> {
-        self.penalty.as_ref()
     }
 
     /// The velocity (PyTorch's `momentum_buffer`), in the model's shape:
