@@ -20,7 +20,7 @@
 
 use std::hint::black_box;
 
-use constnet::Layer;
+use constnet::Backprop;
 use constnet::prelude::*;
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 
@@ -50,7 +50,7 @@ fn bench_case<
     c: &mut Criterion,
     name: &str,
 ) where
-    Conv2d<CI, CO, K, HO, WO>: Model + Layer<[[[f32; W]; H]; CI], Output = [[[f32; WO]; HO]; CO]>,
+    Conv2d<CI, CO, K, HO, WO>: Model + Backprop<[[[f32; W]; H]; CI], Output = [[[f32; WO]; HO]; CO]>,
 {
     let mut conv = Conv2d::<CI, CO, K, HO, WO>::init(&mut Xoshiro256PlusPlus::seed_from_u64(0x5EED));
     let x: [[[f32; W]; H]; CI] = map(0);

@@ -30,7 +30,7 @@
 use std::hint::black_box;
 
 use constnet::prelude::*;
-use constnet::{Layer, Tensor};
+use constnet::{Backprop, Layer, Tensor};
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 
 type Xor = (Dense<2, 4>, Tanh, Dense<4, 1>, Sigmoid);
@@ -86,7 +86,7 @@ fn input<const N: usize>(seed: usize) -> [f32; N] {
 /// The number of multiply-accumulates of one forward pass: `I·O` summed
 /// over the model's weight tensors.
 fn macs<M: Model>(model: &M) -> u64 {
-    model.tensors().filter(|t: &Tensor<'_, f32>| t.name == "weight").map(|t| t.data.len() as u64).sum()
+    model.tensors().filter(|t: &Tensor<'_, f32>| t.name == "weight").map(|t| t.storage.len() as u64).sum()
 }
 
 /// `inference/<name>/constnet`, with MAC throughput.
@@ -121,7 +121,7 @@ fn bench_train_step<M, const I: usize, const O: usize>(
     samples: &[([f32; I], [f32; O]); SAMPLES],
     loss: Loss<O>,
 ) where
-    M: Model + Layer<[f32; I], Output = [f32; O]>,
+    M: Model + Backprop<[f32; I], Output = [f32; O]>,
 {
     let mut sgd = Sgd::new(0.01).expect("a valid learning rate");
     let mut next = 0;

@@ -53,14 +53,45 @@ pub enum TrainError {
         /// The data set's length.
         len: usize,
     },
-    /// The loss became NaN or infinite; the parameters were left as they were
-    /// before the offending batch.
+    /// The loss became NaN or infinite; the parameters and the optimiser's
+    /// state were left as they were before the offending batch.
     NonFiniteLoss {
         /// Index of the first sample of the offending batch.
         first_sample: usize,
         /// The loss value, as `f64`.
         loss: f64,
     },
+    /// The loss was finite but a gradient became NaN or infinite (an
+    /// infinite input through a saturating activation, or an overflow); the
+    /// parameters and the optimiser's state were left as they were before
+    /// the offending batch.
+    NonFiniteGradient {
+        /// Index of the first sample of the offending batch.
+        first_sample: usize,
+        /// The position, in the model's outermost stack, of the layer whose
+        /// gradient is the first non-finite one.
+        layer: usize,
+        /// The Rust type of that layer, as [`core::any::type_name`] gives it.
+        layer_type: &'static str,
+        /// The tensor's index in [`Model::tensors`](crate::Model::tensors)
+        /// order.
+        tensor: usize,
+        /// The tensor's name inside its layer, such as `"weight"`.
+        name: &'static str,
+    },
+}
+
+impl TrainError {
+    /// The same error for a batch that starts at sample `first_sample`.
+    pub(crate) fn at_batch(self, first_sample: usize) -> Self {
+        match self {
+            TrainError::NonFiniteLoss { loss, .. } => TrainError::NonFiniteLoss { first_sample, loss },
+            TrainError::NonFiniteGradient { layer, layer_type, tensor, name, .. } => {
+                TrainError::NonFiniteGradient { first_sample, layer, layer_type, tensor, name }
+            }
+            other => other,
+        }
+    }
 }
 
 impl fmt::Display for TrainError {
@@ -74,6 +105,12 @@ impl fmt::Display for TrainError {
             TrainError::NonFiniteLoss { first_sample, loss } => write!(
                 f,
                 "the loss became {loss} on the batch starting at sample {first_sample}; training stopped before updating the parameters"
+            ),
+            TrainError::NonFiniteGradient { first_sample, layer, layer_type, tensor, name } => write!(
+                f,
+                "the gradient of layer {layer} ({}), its `{name}` (tensor {tensor}), is not finite on the batch starting \
+                 at sample {first_sample}; training stopped before updating the parameters",
+                WithoutPaths(layer_type)
             ),
         }
     }
@@ -340,9 +377,11 @@ impl fmt::Display for CsvError {
 
 impl core::error::Error for CsvError {}
 
-/// Why model weights could not be read from or written to bytes; see
-/// [`Model::read_le_bytes`](crate::Model::read_le_bytes) and
-/// [`Model::write_le_bytes`](crate::Model::write_le_bytes).
+/// Why model weights could not be read from or written to bytes or a slice
+/// of values; see [`Model::read_le_bytes`](crate::Model::read_le_bytes),
+/// [`Model::write_le_bytes`](crate::Model::write_le_bytes),
+/// [`Model::read_parameters`](crate::Model::read_parameters) and
+/// [`Model::write_parameters`](crate::Model::write_parameters).
 ///
 /// A length error names the first tensor that does not fit: the layer that
 /// holds it (its position in the model's outermost stack and its type, from
@@ -353,7 +392,7 @@ impl core::error::Error for CsvError {}
 /// type without its module path.
 ///
 /// ```
-/// use constnet::WeightsError;
+/// use constnet::{Unit, WeightsError};
 ///
 /// let error = WeightsError::InputTooShort {
 ///     layer: 7,
@@ -364,13 +403,14 @@ impl core::error::Error for CsvError {}
 ///     remaining: 1000,
 ///     expected: 246_824,
 ///     found: 11_288,
+///     unit: Unit::Bytes,
 /// };
 /// assert_eq!(
 ///     error.to_string(),
 ///     "weights: layer 7 (Dense<400, 120>), its `weight` (tensor 4), needs 192000 bytes \
 ///      but only 1000 remain (expected 246824 bytes in all, found 11288)"
 /// );
-/// let error = WeightsError::InputTooLong { expected: 9640, found: 9644 };
+/// let error = WeightsError::InputTooLong { expected: 9640, found: 9644, unit: Unit::Bytes };
 /// assert_eq!(error.to_string(), "weights: expected 9640 bytes, found 9644");
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -396,13 +436,18 @@ pub enum WeightsError {
         expected: usize,
         /// The input's length.
         found: usize,
+        /// What the sizes count: bytes or values.
+        unit: Unit,
     },
-    /// The input is longer than the model: bytes would be left over.
+    /// The input is longer than the model: bytes (or values) would be left
+    /// over.
     InputTooLong {
-        /// The model's size in bytes.
+        /// The model's size.
         expected: usize,
         /// The input's length.
         found: usize,
+        /// What the sizes count: bytes or values.
+        unit: Unit,
     },
     /// The output buffer is too short for the model; nothing was written.
     OutputTooShort {
@@ -425,28 +470,70 @@ pub enum WeightsError {
         expected: usize,
         /// The buffer's length.
         found: usize,
+        /// What the sizes count: bytes or values.
+        unit: Unit,
     },
+}
+
+/// What the sizes in a [`WeightsError`] count: bytes
+/// ([`Model::read_le_bytes`](crate::Model::read_le_bytes)) or values
+/// ([`Model::read_parameters`](crate::Model::read_parameters)).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Unit {
+    /// Sizes in bytes.
+    Bytes,
+    /// Sizes in values (floats).
+    Values,
+}
+
+impl fmt::Display for Unit {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Unit::Bytes => "bytes",
+            Unit::Values => "values",
+        })
+    }
 }
 
 impl fmt::Display for WeightsError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            WeightsError::InputTooShort { layer, layer_type, tensor, name, needed, remaining, expected, found } => {
+            WeightsError::InputTooShort {
+                layer,
+                layer_type,
+                tensor,
+                name,
+                needed,
+                remaining,
+                expected,
+                found,
+                unit,
+            } => {
                 write!(
                     f,
-                    "weights: layer {layer} ({}), its `{name}` (tensor {tensor}), needs {needed} bytes but only \
-                     {remaining} remain (expected {expected} bytes in all, found {found})",
+                    "weights: layer {layer} ({}), its `{name}` (tensor {tensor}), needs {needed} {unit} but only \
+                     {remaining} remain (expected {expected} {unit} in all, found {found})",
                     WithoutPaths(layer_type)
                 )
             }
-            WeightsError::InputTooLong { expected, found } => {
-                write!(f, "weights: expected {expected} bytes, found {found}")
+            WeightsError::InputTooLong { expected, found, unit } => {
+                write!(f, "weights: expected {expected} {unit}, found {found}")
             }
-            WeightsError::OutputTooShort { layer, layer_type, tensor, name, needed, remaining, expected, found } => {
+            WeightsError::OutputTooShort {
+                layer,
+                layer_type,
+                tensor,
+                name,
+                needed,
+                remaining,
+                expected,
+                found,
+                unit,
+            } => {
                 write!(
                     f,
-                    "weights: layer {layer} ({}), its `{name}` (tensor {tensor}), needs {needed} bytes but only \
-                     {remaining} remain in the output buffer (the model takes {expected} bytes, the buffer holds \
+                    "weights: layer {layer} ({}), its `{name}` (tensor {tensor}), needs {needed} {unit} but only \
+                     {remaining} remain in the output buffer (the model takes {expected} {unit}, the buffer holds \
                      {found})",
                     WithoutPaths(layer_type)
                 )

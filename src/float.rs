@@ -12,7 +12,11 @@
 use core::fmt::{Debug, Display, LowerExp};
 use num_traits::float::FloatCore;
 
-/// A floating-point scalar: `f32` (the default everywhere) or `f64`.
+use crate::Values;
+
+/// A floating-point scalar: `f32` (the default everywhere) or `f64`. A
+/// scalar is also a tensor of one value ([`Values`]), so element-wise
+/// layers take arrays of any rank of it.
 ///
 /// The trait is sealed: the library's numerics (bit-exact exports, the
 /// parity with PyTorch, the firmware's identical results) are written for
@@ -24,7 +28,9 @@ use num_traits::float::FloatCore;
 /// assert_eq!(Float::tanh(f32::INFINITY), 1.0);
 /// assert_eq!(<f64 as Float>::RUST_NAME, "f64");
 /// ```
-pub trait Float: sealed::Constants + FloatCore + Debug + Display + LowerExp + Default + Send + Sync + 'static {
+pub trait Float:
+    sealed::Constants + FloatCore + Values<Scalar = Self> + Debug + Display + LowerExp + Default + Send + Sync + 'static
+{
     /// The name of the type in Rust source, used when exporting a model.
     const RUST_NAME: &'static str;
     /// Zero, as a constant: unlike `zero()` it can build a `const` or a

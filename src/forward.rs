@@ -1,35 +1,38 @@
 //! [`Forward`]: the methods programs call to run a model — inference,
-//! training with a tape, and the backward pass.
+//! training with a tape (in training or evaluation mode), and the backward
+//! pass.
 
 use core::fmt;
 use core::marker::PhantomData;
 
-use crate::Layer;
+use crate::{Backprop, EvalMode, Layer, Mode, TrainMode};
 
-/// What [`Forward::forward_tape`] records for [`Forward::backward`]: the
-/// per-layer tapes of the stack, tagged with the input type so that
-/// `backward` knows which input it differentiates with respect to.
+/// What [`Forward::forward_tape`] (or
+/// [`forward_tape_eval`](Forward::forward_tape_eval)) records for
+/// [`Forward::backward`]: the per-layer tapes of the stack, tagged with the
+/// input type and the [`Mode`] they were recorded in, so that `backward`
+/// knows which input it differentiates with respect to and in which mode.
 ///
 /// Its size is known at compile time; it lives on the stack.
-pub struct Tape<X, T> {
+pub struct Tape<X, M, T> {
     layers: T,
-    input: PhantomData<fn() -> X>,
+    input: PhantomData<fn() -> (X, M)>,
 }
 
-impl<X, T> Tape<X, T> {
+impl<X, M, T> Tape<X, M, T> {
     /// The per-layer tapes (for a stack, a tuple with one entry per layer).
     pub fn layers(&self) -> &T {
         &self.layers
     }
 }
 
-impl<X, T: Clone> Clone for Tape<X, T> {
+impl<X, M, T: Clone> Clone for Tape<X, M, T> {
     fn clone(&self) -> Self {
         Tape { layers: self.layers.clone(), input: PhantomData }
     }
 }
 
-impl<X, T: fmt::Debug> fmt::Debug for Tape<X, T> {
+impl<X, M, T: fmt::Debug> fmt::Debug for Tape<X, M, T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Tape").field("layers", &self.layers).finish()
     }
@@ -43,9 +46,10 @@ pub trait Module {}
 
 /// Running a model: the methods programs call on every [`Module`].
 ///
-/// The bound `Self: Layer<X>` sits on each method rather than on an impl,
-/// so a stack whose widths do not chain is reported at the call as
-/// "shape mismatch: a layer taking `[f32; 3]` was given `[f32; 4]`".
+/// The bound (`Self: Layer<X>` or `Self: Backprop<X, M>`) sits on each
+/// method rather than on an impl, so a stack whose widths do not chain is
+/// reported at the call as "shape mismatch: a layer taking `[f32; 3]` was
+/// given `[f32; 4]`".
 ///
 /// ```
 /// use constnet::prelude::*;
@@ -71,31 +75,68 @@ pub trait Forward {
         self.eval(x)
     }
 
-    /// Training: computes the output in training mode and the [`Tape`] that
-    /// [`backward`](Forward::backward) needs. `&mut self` because training
-    /// updates some layers' state (batch-norm running statistics, dropout's
-    /// RNG); [`forward`](Forward::forward) is inference and changes nothing.
+    /// Training, in [`TrainMode`] (PyTorch's `model.train()`): computes the
+    /// output and the [`Tape`] that [`backward`](Forward::backward) needs.
+    /// `&mut self` because training updates some layers' state (batch-norm
+    /// running statistics, dropout's generator);
+    /// [`forward`](Forward::forward) is inference and changes nothing.
     #[inline]
-    fn forward_tape<X>(&mut self, x: &X) -> (<Self as Layer<X>>::Output, Tape<X, <Self as Layer<X>>::Tape>)
+    #[allow(clippy::type_complexity)]
+    fn forward_tape<X>(
+        &mut self,
+        x: &X,
+    ) -> (<Self as Layer<X>>::Output, Tape<X, TrainMode, <Self as Backprop<X, TrainMode>>::Tape>)
     where
-        Self: Layer<X>,
+        Self: Backprop<X, TrainMode>,
+    {
+        let (y, layers) = self.eval_tape(x);
+        (y, Tape { layers, input: PhantomData })
+    }
+
+    /// Training in [`EvalMode`] (PyTorch's `model.eval()` followed by
+    /// `backward()`), for fine-tuning: batch normalisation uses its running
+    /// statistics and changes nothing, dropout is the identity; every
+    /// parameter still gets its gradient. Works on single samples for every
+    /// layer, batch normalisation included.
+    ///
+    /// ```
+    /// use constnet::prelude::*;
+    ///
+    /// type Net = (Dense<2, 2>, BatchNorm1d<2>, Dropout);
+    /// let mut net: Net = (Dense::from_weights([[1.0, 0.0], [0.0, 1.0]], [0.0, 0.0]), BatchNorm1d::default(), Dropout::new(0.5, 1).unwrap());
+    /// let before = net.clone();
+    /// let (y, tape) = net.forward_tape_eval(&[3.0, 4.0]);
+    /// assert_eq!(y, net.forward(&[3.0, 4.0])); // inference's output
+    /// let mut grads = Grads::<Net>::zeroed();
+    /// net.backward(&tape, &[1.0, 1.0], &mut grads);
+    /// assert_eq!(net, before); // running statistics and dropout's generator untouched
+    /// ```
+    #[inline]
+    #[allow(clippy::type_complexity)]
+    fn forward_tape_eval<X>(
+        &mut self,
+        x: &X,
+    ) -> (<Self as Layer<X>>::Output, Tape<X, EvalMode, <Self as Backprop<X, EvalMode>>::Tape>)
+    where
+        Self: Backprop<X, EvalMode>,
     {
         let (y, layers) = self.eval_tape(x);
         (y, Tape { layers, input: PhantomData })
     }
 
     /// Back-propagates `dy` = dL/d(output) through the pass recorded in
-    /// `tape`: *adds* dL/dθ into `grads` (a model-shaped accumulator, see
-    /// [`Model`](crate::Model)) and returns dL/d(input).
+    /// `tape`, in the mode it was recorded in: *adds* dL/dθ into `grads` (a
+    /// model-shaped accumulator, see [`Model`](crate::Model)) and returns
+    /// dL/d(input).
     #[inline]
-    fn backward<X>(
+    fn backward<X, M: Mode>(
         &self,
-        tape: &Tape<X, <Self as Layer<X>>::Tape>,
+        tape: &Tape<X, M, <Self as Backprop<X, M>>::Tape>,
         dy: &<Self as Layer<X>>::Output,
         grads: &mut Self,
     ) -> X
     where
-        Self: Layer<X> + Sized,
+        Self: Backprop<X, M> + Sized,
     {
         self.backprop(&tape.layers, dy, grads)
     }

@@ -1,62 +1,133 @@
-//! [`Layer`]: what a layer or a stack implements to run forward and
-//! backward, and [`SameShape`], the check that turns a width mismatch into a
-//! readable compile error.
+//! The layer traits: [`Layer`] (inference) and [`Backprop`] (training, in a
+//! [`Mode`]); [`PerSample`], which gives a layer its [`Batch`] pass; and
+//! [`SameShape`], the check that turns a width mismatch into a readable
+//! compile error.
 
-/// A layer, or a stack of layers, that takes inputs of type `X`.
+use crate::{Batch, Mode, TrainMode};
+
+/// A layer, or a stack of layers, that takes inputs of type `X`: inference.
 ///
-/// This is the trait layers implement; programs call its methods through
+/// [`eval`](Layer::eval) is `&self` and keeps nothing. Training is the
+/// [`Backprop`] trait. Programs call both through
 /// [`Forward`](crate::Forward) (`forward`, `forward_tape`, `backward`),
 /// whose bounds are checked per call so that a mismatched stack is reported
 /// as a shape mismatch naming both widths.
 ///
-/// * [`eval`](Layer::eval) is inference: `&self`, keeps nothing.
-/// * [`eval_tape`](Layer::eval_tape) is a training step's forward pass: it
-///   also returns a [`Tape`](Layer::Tape) holding what the backward pass
-///   needs, whose type is computed from the layer's type (so its size is
-///   known at compile time and it lives on the stack). It takes `&mut self`
-///   because some layers behave differently in training and update state
-///   there: batch normalisation uses the batch's statistics and updates its
-///   running ones; dropout draws a mask from its own RNG.
-/// * [`backprop`](Layer::backprop) takes that tape and dL/d(output), *adds*
-///   the parameter gradients into `grads` (a model-shaped accumulator, see
-///   [`Model`](crate::Model)) and returns dL/d(input).
-///
 /// Stacks of layers are tuples; a tuple implements `Layer<X>` exactly when
 /// each layer accepts the previous one's output.
 ///
-/// ```
-/// use constnet::prelude::*;
-/// use constnet::Layer;
+/// # Inputs: what each axis means
 ///
-/// let mut layer: Dense<2, 1> = Dense::from_weights([[1.0, -1.0]], [0.5]);
-/// let (y, tape) = layer.eval_tape(&[2.0, 1.0]);
-/// let mut grads = Dense::zeroed();
-/// let dx: [f32; 2] = layer.backprop(&tape, &[1.0], &mut grads);
-/// assert_eq!((y, dx), ([1.5], [1.0, -1.0]));
-/// assert_eq!(grads.weight(), [[2.0, 1.0]]); // dL/dW = dy · xᵀ
-/// ```
+/// An input is one sample, whose type says what it is: `[F; N]` a vector
+/// of features, `[[F; L]; C]` a 1-D feature map (channels, positions),
+/// `[[[F; W]; H]; C]` an image (CHW). Several samples are a
+/// [`Batch`]`<X, B>`, never a plain outer array. A layer never interprets
+/// an outer array axis as a batch.
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot take `{X}` as its input",
     label = "this layer or stack does not accept `{X}`",
-    note = "each layer of a stack must accept the previous layer's output"
+    note = "each layer of a stack must accept the previous layer's output; a batch is a `Batch<_, B>`, \
+            never a plain outer array"
 )]
 pub trait Layer<X> {
     /// What the layer returns.
     type Output;
-    /// What [`eval_tape`](Layer::eval_tape) keeps for
-    /// [`backprop`](Layer::backprop).
-    type Tape;
 
     /// Inference: computes the output and keeps nothing.
     fn eval(&self, x: &X) -> Self::Output;
+}
 
-    /// Training: computes the output (in training mode) and the tape for
-    /// [`backprop`](Layer::backprop), updating any training state.
+/// A layer that can be trained on inputs `X` in mode `M` ([`TrainMode`]
+/// by default; [`EvalMode`](crate::EvalMode) for fine-tuning with frozen
+/// normalisation statistics): a forward pass that keeps a tape, and the
+/// backward pass through it.
+///
+/// * [`eval_tape`](Backprop::eval_tape) computes the output and a
+///   [`Tape`](Backprop::Tape) holding what the backward pass needs, whose
+///   type is computed from the layer's type (so its size is known at
+///   compile time and it lives on the stack). It takes `&mut self` because
+///   in training mode some layers update state: batch normalisation its
+///   running statistics, dropout its random generator.
+/// * [`backprop`](Backprop::backprop) takes that tape and dL/d(output),
+///   *adds* the parameter gradients into `grads` (a model-shaped
+///   accumulator, see [`Model`](crate::Model)) and returns dL/d(input).
+///
+/// ```
+/// use constnet::prelude::*;
+/// use constnet::Backprop;
+///
+/// let mut layer: Dense<2, 1> = Dense::from_weights([[1.0, -1.0]], [0.5]);
+/// // Programs call `forward_tape` and `backward`; the trait's own methods
+/// // name the input type and the mode (training mode, the default, here).
+/// type D = Dense<2, 1>;
+/// let (y, tape) = <D as Backprop<[f32; 2]>>::eval_tape(&mut layer, &[2.0, 1.0]);
+/// let mut grads = Dense::zeroed();
+/// let dx = <D as Backprop<[f32; 2]>>::backprop(&layer, &tape, &[1.0], &mut grads);
+/// assert_eq!((y, dx), ([1.5], [1.0, -1.0]));
+/// assert_eq!(grads.weight(), [[2.0, 1.0]]); // dL/dW = dy · xᵀ
+/// ```
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be trained on `{X}` in `{M}`",
+    label = "this layer or stack cannot back-propagate through `{X}` in `{M}`",
+    note = "each layer of a stack must accept the previous layer's output"
+)]
+pub trait Backprop<X, M: Mode = TrainMode>: Layer<X> {
+    /// What [`eval_tape`](Backprop::eval_tape) keeps for
+    /// [`backprop`](Backprop::backprop).
+    type Tape;
+
+    /// Training: computes the output in mode `M` and the tape for
+    /// [`backprop`](Backprop::backprop), updating any training state.
     fn eval_tape(&mut self, x: &X) -> (Self::Output, Self::Tape);
 
     /// Back-propagates `dy` (dL/d output) through the step recorded in
     /// `tape`: adds dL/dθ into `grads` and returns dL/dx.
     fn backprop(&self, tape: &Self::Tape, dy: &Self::Output, grads: &mut Self) -> X;
+}
+
+/// A layer that treats the samples of a batch independently, so that its
+/// [`Batch`] pass is its single-sample pass applied to each sample in
+/// order: implementing this marker gives a layer `Layer<Batch<X, B>>` and
+/// `Backprop<Batch<X, B>, M>` for every `X` it takes, with outputs that have
+/// exactly the bits of per-sample passes and gradients accumulated in
+/// sample order.
+///
+/// Layers that couple the samples (batch normalisation) do not implement
+/// it and define their batch pass themselves.
+pub trait PerSample {}
+
+/// A batch through a [`PerSample`] layer: sample by sample, in order.
+impl<L: PerSample + Layer<X>, X, const B: usize> Layer<Batch<X, B>> for L {
+    type Output = Batch<L::Output, B>;
+
+    #[inline]
+    fn eval(&self, x: &Batch<X, B>) -> Self::Output {
+        Batch(core::array::from_fn(|b| self.eval(&x.0[b])))
+    }
+}
+
+/// Training on a batch through a [`PerSample`] layer: each sample's tape,
+/// and gradients accumulated in sample order.
+impl<L, X, M: Mode, const B: usize> Backprop<Batch<X, B>, M> for L
+where
+    L: PerSample + Backprop<X, M>,
+    L::Output: Copy,
+{
+    /// The samples' tapes.
+    type Tape = [L::Tape; B];
+
+    fn eval_tape(&mut self, x: &Batch<X, B>) -> (Self::Output, Self::Tape) {
+        // `from_fn` calls the closure for b = 0, 1, … in order, so stateful
+        // layers (dropout's generator) see the samples in order.
+        let passes: [(L::Output, L::Tape); B] = core::array::from_fn(|b| self.eval_tape(&x.0[b]));
+        let outputs = core::array::from_fn(|b| passes[b].0);
+        (Batch(outputs), passes.map(|(_, tape)| tape))
+    }
+
+    fn backprop(&self, tape: &Self::Tape, dy: &Self::Output, grads: &mut Self) -> Batch<X, B> {
+        // In sample order: the per-sample accumulation, bit for bit.
+        Batch(core::array::from_fn(|b| self.backprop(&tape[b], &dy.0[b], grads)))
+    }
 }
 
 /// Proof that a value of type `Self` has the shape `Expected`. It holds only
@@ -69,7 +140,8 @@ pub trait Layer<X> {
 #[diagnostic::on_unimplemented(
     message = "shape mismatch: a layer taking `{Expected}` was given `{Self}`",
     label = "this value is `{Self}`, but the layer takes `{Expected}`",
-    note = "the previous layer's output width must equal this layer's input width"
+    note = "the previous layer's output must have this layer's input shape; several samples are a \
+            `Batch<_, B>`, never a plain outer array"
 )]
 pub trait SameShape<Expected> {
     /// Views `self` as the expected shape (they are the same type).

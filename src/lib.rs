@@ -105,6 +105,8 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+mod axis;
+mod batch;
 pub mod data;
 mod error;
 mod float;
@@ -116,20 +118,25 @@ pub mod layers;
 pub mod loss;
 mod math;
 pub mod metrics;
+mod mode;
 mod model;
 pub mod optim;
 pub mod regularize;
 mod stack;
 pub mod train;
+mod values;
 
-pub use error::WeightsError;
+pub use batch::Batch;
 pub use error::{ClassOutOfRange, InvalidHyperparameter, TrainError};
 pub use error::{CsvError, CsvErrorKind, Excerpt, GatherError, MetricError};
+pub use error::{Unit, WeightsError};
 pub use float::Float;
 pub use forward::{Forward, Module, Tape};
 pub use init::Init;
-pub use layer::{Layer, SameShape};
-pub use model::{Grads, Model, ParamKind, Tensor, TensorMut};
+pub use layer::{Backprop, Layer, PerSample, SameShape};
+pub use mode::{EvalMode, Mode, SingleSampleMode, TrainMode};
+pub use model::{Grads, Layout, Model, ParamKind, Shape, Tensor, TensorMut};
+pub use values::{LengthMismatch, Values};
 
 /// Everything a typical program uses, plus the RNG types to seed it.
 pub mod prelude {
@@ -145,7 +152,7 @@ pub mod prelude {
     pub use crate::optim::{Adam, AdamW, LearningRate, Optimizer, RmsProp, Schedule, Scheduled, Sgd, SgdMomentum};
     pub use crate::regularize::Penalty;
     pub use crate::train::{evaluate, train_batch, train_batched, train_epoch, train_epoch_ordered};
-    pub use crate::{Float, Forward, Grads, Init, Model};
+    pub use crate::{Batch, EvalMode, Float, Forward, Grads, Init, Model, TrainMode};
     pub use rand::SeedableRng;
     pub use rand::rngs::{SmallRng, Xoshiro256PlusPlus};
 }

@@ -1,11 +1,12 @@
 //! [`Model`]: what every layer and every stack of layers is — plain data with
 //! a known number of parameters.
 
-use core::fmt;
+use core::fmt::{self, Write as _};
 
 use rand::Rng;
 
-use crate::{Float, Init, Module, WeightsError};
+use crate::error::Unit;
+use crate::{Float, Init, LengthMismatch, Module, WeightsError};
 
 /// What a parameter tensor is, so that algorithms can treat weights and
 /// biases differently (weight decay, for example, usually skips biases).
@@ -17,31 +18,211 @@ pub enum ParamKind {
     Bias,
 }
 
+/// The shape of a tensor in PyTorch's layout, as `torch.Size` gives it:
+/// up to four dimensions, outermost first.
+///
+/// ```
+/// use constnet::Shape;
+/// let shape = Shape::new([32, 64]);
+/// assert_eq!((shape.dims(), shape.len()), (&[32, 64][..], 2048));
+/// assert_eq!(shape.to_string(), "[32, 64]");
+/// ```
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Shape {
+    dims: [usize; Shape::MAX_RANK],
+    rank: usize,
+}
+
+impl Shape {
+    /// The most dimensions a shape has (a 2-D convolution's weight has four).
+    pub const MAX_RANK: usize = 4;
+
+    /// The shape with dimensions `dims`, outermost first.
+    pub const fn new<const R: usize>(dims: [usize; R]) -> Self {
+        const { assert!(R <= Shape::MAX_RANK, "a tensor shape has at most four dimensions") };
+        let mut all = [1; Shape::MAX_RANK];
+        let mut k = 0;
+        while k < R {
+            all[k] = dims[k];
+            k += 1;
+        }
+        Shape { dims: all, rank: R }
+    }
+
+    /// The dimensions, outermost first.
+    pub fn dims(&self) -> &[usize] {
+        self.dims.get(..self.rank).unwrap_or(&[])
+    }
+
+    /// The number of dimensions.
+    pub const fn rank(&self) -> usize {
+        self.rank
+    }
+
+    /// The number of elements: the product of the dimensions.
+    pub const fn len(&self) -> usize {
+        let mut product = 1;
+        let mut k = 0;
+        while k < self.rank && k < Shape::MAX_RANK {
+            product *= self.dims[k];
+            k += 1;
+        }
+        product
+    }
+
+    /// Whether the tensor has no elements.
+    pub const fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+impl fmt::Display for Shape {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_char('[')?;
+        for (k, d) in self.dims().iter().enumerate() {
+            if k > 0 {
+                f.write_str(", ")?;
+            }
+            write!(f, "{d}")?;
+        }
+        f.write_char(']')
+    }
+}
+
+impl fmt::Debug for Shape {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Shape({self})")
+    }
+}
+
+/// How a tensor's *storage* (the order a layer keeps its values in, which it
+/// chooses for speed) relates to PyTorch's row-major order of its
+/// [`Shape`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Layout {
+    /// The storage is PyTorch's row-major order.
+    PyTorch,
+    /// A 2-D tensor of shape `[rows, cols]` stored transposed (column-major):
+    /// PyTorch's element `(r, c)` is at `storage[c·rows + r]`. A
+    /// [`Dense`](crate::layers::Dense) weight `[O, I]` is stored this way,
+    /// `[I][O]`, so that its forward pass adds whole columns.
+    Transposed,
+}
+
+impl Layout {
+    /// Where PyTorch's row-major element `index` of a tensor of `shape` is
+    /// in storage in this layout, or `None` if `index` is out of range.
+    pub fn storage_index(self, shape: Shape, index: usize) -> Option<usize> {
+        if index >= shape.len() {
+            return None;
+        }
+        match (self, shape.dims()) {
+            (Layout::Transposed, &[rows, cols]) => Some((index % cols) * rows + index / cols),
+            _ => Some(index),
+        }
+    }
+}
+
 /// A read-only view of one parameter tensor of a model.
 ///
-/// `data` is in the layer's *storage* order, which need not be PyTorch's
-/// (a [`Dense`](crate::layers::Dense) stores its weight transposed). Use it
-/// for element-wise work — optimisers, norms, comparisons between two models
-/// of the same type — and the layers' own accessors for a specific layout.
+/// `storage` holds the values in the layer's *storage* order, which is
+/// PyTorch's only when `layout` is [`Layout::PyTorch`] (a
+/// [`Dense`](crate::layers::Dense) stores its weight transposed). Use it as
+/// it is for element-wise work — optimisers, norms, comparisons between two
+/// models of the same type — and [`get`](Tensor::get) or
+/// [`write_pytorch`](Tensor::write_pytorch) for PyTorch's order.
 #[derive(Debug)]
 pub struct Tensor<'a, F> {
-    /// The tensor's name inside its layer, such as `"weight"`.
+    /// The tensor's name inside its layer, PyTorch's (`"weight"`, `"bias"`).
     pub name: &'static str,
     /// Whether this is a weight or a bias.
     pub kind: ParamKind,
+    /// The tensor's shape in PyTorch's layout (`[out, in]` for a dense
+    /// weight).
+    pub shape: Shape,
+    /// How `storage` relates to PyTorch's row-major order of `shape`.
+    pub layout: Layout,
     /// The values, in storage order.
-    pub data: &'a [F],
+    pub storage: &'a [F],
+}
+
+impl<F: Float> Tensor<'_, F> {
+    /// PyTorch's row-major element `index`, or `None` if out of range.
+    pub fn get(&self, index: usize) -> Option<F> {
+        self.layout.storage_index(self.shape, index).and_then(|k| self.storage.get(k)).copied()
+    }
+
+    /// Copies the values, in PyTorch's row-major order, into the first
+    /// `shape.len()` elements of `out`.
+    ///
+    /// # Errors
+    ///
+    /// [`LengthMismatch`] if `out` is shorter; `out` is then unchanged.
+    ///
+    /// ```
+    /// use constnet::prelude::*;
+    ///
+    /// let layer: Dense<2, 2> = Dense::from_weights([[1.0, 2.0], [3.0, 4.0]], [0.0, 0.0]);
+    /// let weight = layer.tensors().next().unwrap();
+    /// assert_eq!(weight.storage, [1.0, 3.0, 2.0, 4.0]); // transposed inside
+    /// let mut pytorch = [0.0; 4];
+    /// weight.write_pytorch(&mut pytorch).unwrap();
+    /// assert_eq!(pytorch, [1.0, 2.0, 3.0, 4.0]); // PyTorch's [out][in]
+    /// ```
+    pub fn write_pytorch(&self, out: &mut [F]) -> Result<(), LengthMismatch> {
+        let len = self.shape.len();
+        let found = out.len();
+        let out = out.get_mut(..len).ok_or(LengthMismatch { expected: len, found })?;
+        for (index, slot) in out.iter_mut().enumerate() {
+            *slot = self.get(index).unwrap_or(F::zero());
+        }
+        Ok(())
+    }
 }
 
 /// A mutable view of one parameter tensor of a model; see [`Tensor`].
 #[derive(Debug)]
 pub struct TensorMut<'a, F> {
-    /// The tensor's name inside its layer, such as `"weight"`.
+    /// The tensor's name inside its layer, PyTorch's (`"weight"`, `"bias"`).
     pub name: &'static str,
     /// Whether this is a weight or a bias.
     pub kind: ParamKind,
+    /// The tensor's shape in PyTorch's layout.
+    pub shape: Shape,
+    /// How `storage` relates to PyTorch's row-major order of `shape`.
+    pub layout: Layout,
     /// The values, in storage order.
-    pub data: &'a mut [F],
+    pub storage: &'a mut [F],
+}
+
+impl<F: Float> TensorMut<'_, F> {
+    /// Sets PyTorch's row-major element `index` to `value`; returns `false`
+    /// (and changes nothing) if `index` is out of range.
+    pub fn set(&mut self, index: usize, value: F) -> bool {
+        match self.layout.storage_index(self.shape, index).and_then(|k| self.storage.get_mut(k)) {
+            Some(slot) => {
+                *slot = value;
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Sets every value from `values`, given in PyTorch's row-major order,
+    /// which must hold exactly `shape.len()` of them.
+    ///
+    /// # Errors
+    ///
+    /// [`LengthMismatch`] if the length differs; nothing is changed then.
+    pub fn read_pytorch(&mut self, values: &[F]) -> Result<(), LengthMismatch> {
+        if values.len() != self.shape.len() {
+            return Err(LengthMismatch { expected: self.shape.len(), found: values.len() });
+        }
+        for (index, &value) in values.iter().enumerate() {
+            self.set(index, value);
+        }
+        Ok(())
+    }
 }
 
 /// A layer or a stack of layers: plain data with a compile-time parameter
@@ -63,7 +244,7 @@ pub struct TensorMut<'a, F> {
 ///
 /// let mut rng = Xoshiro256PlusPlus::seed_from_u64(7);
 /// let net = Xor::init(&mut rng);
-/// let count: usize = net.tensors().map(|t| t.data.len()).sum();
+/// let count: usize = net.tensors().map(|t| t.storage.len()).sum();
 /// assert_eq!(count, 17);
 /// ```
 pub trait Model<F: Float = f32>: Module + Sized {
@@ -94,7 +275,7 @@ pub trait Model<F: Float = f32>: Module + Sized {
     ///
     /// let mut net = NET.lock().unwrap();
     /// net.initialize(&mut Xoshiro256PlusPlus::seed_from_u64(1));
-    /// assert!(net.tensors().any(|t| t.data.iter().any(|&w| w != 0.0)));
+    /// assert!(net.tensors().any(|t| t.storage.iter().any(|&w| w != 0.0)));
     /// ```
     const ZERO: Self;
 
@@ -192,7 +373,7 @@ pub trait Model<F: Float = f32>: Module + Sized {
     /// Sets every parameter to zero, keeping hyper-parameters.
     fn zero_params(&mut self) {
         for tensor in self.tensors_mut() {
-            tensor.data.fill(F::zero());
+            tensor.storage.fill(F::zero());
         }
     }
 
@@ -200,7 +381,7 @@ pub trait Model<F: Float = f32>: Module + Sized {
     /// over a batch, for example).
     fn scale_params(&mut self, factor: F) {
         for tensor in self.tensors_mut() {
-            for value in tensor.data.iter_mut() {
+            for value in tensor.storage.iter_mut() {
                 *value = *value * factor;
             }
         }
@@ -227,13 +408,15 @@ pub trait Model<F: Float = f32>: Module + Sized {
     ///
     /// # Format
     ///
-    /// The tensors of [`tensors`](Model::tensors), concatenated in that
-    /// order, each in its *storage* order, each value as its IEEE 754 bits
-    /// in little-endian (4 bytes for `f32`, 8 for `f64`). There is no header:
-    /// the model's type is the schema. This is not PyTorch's `state_dict`
-    /// layout — a [`Dense`](crate::layers::Dense) stores its weight
-    /// transposed, `[in][out]` — so a tool converting from PyTorch must
-    /// transpose dense weights. Every value round-trips bit for bit, NaN
+    /// The parameters in PyTorch's order — the tensors of
+    /// [`tensors`](Model::tensors), which is the order of PyTorch's
+    /// `model.parameters()`, each in PyTorch's row-major layout of its
+    /// [`Shape`] (a dense weight `[out][in]`) — each value as its IEEE 754
+    /// bits in little-endian (4 bytes for `f32`, 8 for `f64`). There is no
+    /// header: the model's type is the schema. For a PyTorch model of the
+    /// same architecture these are exactly the bytes of
+    /// `torch.nn.utils.parameters_to_vector(model.parameters())` as
+    /// little-endian floats. Every value round-trips bit for bit, NaN
     /// payloads included.
     ///
     /// # Errors
@@ -251,6 +434,8 @@ pub trait Model<F: Float = f32>: Module + Sized {
     ///
     /// let mut bytes = [0_u8; <Xor as Model>::BYTES];
     /// assert_eq!(net.write_le_bytes(&mut bytes), Ok(68));
+    /// // PyTorch's order: the first value is weight[0][0], the second weight[0][1].
+    /// assert_eq!(bytes[4..8], net.0.weight()[0][1].to_le_bytes());
     ///
     /// let mut short = [0_u8; 40];
     /// let error = net.write_le_bytes(&mut short).unwrap_err();
@@ -267,32 +452,25 @@ pub trait Model<F: Float = f32>: Module + Sized {
     /// );
     /// ```
     fn write_le_bytes(&self, out: &mut [u8]) -> Result<usize, WeightsError> {
-        if let Some(misfit) = first_misfit::<F, Self>(self.tensors(), out.len()) {
-            return Err(misfit.output_error(Self::BYTES, out.len()));
+        let size = F::SIZE.max(1);
+        if let Some(misfit) = first_misfit::<F, Self>(self.tensors(), out.len(), size) {
+            return Err(misfit.output_error(Self::BYTES, out.len(), Unit::Bytes));
         }
-        let found = out.len();
-        let mut position = 0;
-        for (index, tensor) in self.tensors().enumerate() {
-            for &value in tensor.data {
-                // Cannot fail after the check above; stays an error, not a panic.
-                let misfit = || {
-                    Misfit::of::<F, Self>(index, &tensor, found.saturating_sub(position))
-                        .output_error(Self::BYTES, found)
-                };
-                let slot = out.get_mut(position..position + F::SIZE).ok_or_else(misfit)?;
+        let mut slots = out.chunks_exact_mut(size);
+        for_each_pytorch_value(self.tensors(), |value| {
+            if let Some(slot) = slots.next() {
                 for (byte, bits) in slot.iter_mut().zip(value.to_bits_u64().to_le_bytes()) {
                     *byte = bits;
                 }
-                position += F::SIZE;
             }
-        }
-        Ok(position)
+        });
+        Ok(Self::BYTES)
     }
 
     /// Sets every parameter from little-endian bytes in the format that
     /// [`write_le_bytes`](Model::write_le_bytes) writes (see its *Format*
     /// section): exactly [`BYTES`](Model::BYTES) bytes, tensors in
-    /// [`tensors`](Model::tensors) order, each in storage order.
+    /// [`tensors`](Model::tensors) order, each in PyTorch's layout.
     ///
     /// Any bit pattern is a valid value, so NaN and infinite values are
     /// accepted and loaded as they are (they are IEEE data; check with
@@ -313,7 +491,7 @@ pub trait Model<F: Float = f32>: Module + Sized {
     ///
     /// ```
     /// use constnet::prelude::*;
-    /// use constnet::WeightsError;
+    /// use constnet::{Unit, WeightsError};
     ///
     /// type Xor = (Dense<2, 4>, Tanh, Dense<4, 1>, Sigmoid);
     /// let net = Xor::init(&mut Xoshiro256PlusPlus::seed_from_u64(7));
@@ -323,7 +501,7 @@ pub trait Model<F: Float = f32>: Module + Sized {
     /// // Round trip: a zeroed model of the same type becomes `net`.
     /// let mut copy = Xor::zeroed();
     /// copy.read_le_bytes(&bytes).unwrap();
-    /// assert!(copy.tensors().zip(net.tensors()).all(|(a, b)| a.data == b.data));
+    /// assert_eq!(copy, net);
     ///
     /// // Truncated: the error names the layer, its tensor and the sizes.
     /// let error = copy.read_le_bytes(&bytes[..60]).unwrap_err();
@@ -334,30 +512,138 @@ pub trait Model<F: Float = f32>: Module + Sized {
     /// );
     /// // One byte too many.
     /// let long = [0_u8; 69];
-    /// assert_eq!(copy.read_le_bytes(&long), Err(WeightsError::InputTooLong { expected: 68, found: 69 }));
+    /// assert_eq!(copy.read_le_bytes(&long), Err(WeightsError::InputTooLong { expected: 68, found: 69, unit: Unit::Bytes }));
     /// ```
     fn read_le_bytes(&mut self, bytes: &[u8]) -> Result<(), WeightsError> {
-        if let Some(misfit) = first_misfit::<F, Self>(self.tensors(), bytes.len()) {
-            return Err(misfit.input_error(Self::BYTES, bytes.len()));
-        }
-        if bytes.len() != Self::BYTES {
-            return Err(WeightsError::InputTooLong { expected: Self::BYTES, found: bytes.len() });
-        }
-        let mut chunks = bytes.chunks_exact(F::SIZE.max(1));
-        for tensor in self.tensors_mut() {
-            for (value, chunk) in tensor.data.iter_mut().zip(&mut chunks) {
-                let mut bits = [0_u8; 8];
-                for (bit, &byte) in bits.iter_mut().zip(chunk) {
-                    *bit = byte;
-                }
-                *value = F::from_bits_u64(u64::from_le_bytes(bits));
+        let size = F::SIZE.max(1);
+        check_input_len::<F, Self>(self.tensors(), bytes.len(), size, Unit::Bytes)?;
+        let mut chunks = bytes.chunks_exact(size);
+        set_each_pytorch_value(self.tensors_mut(), || {
+            let mut bits = [0_u8; 8];
+            for (bit, &byte) in bits.iter_mut().zip(chunks.next().unwrap_or(&[])) {
+                *bit = byte;
             }
+            F::from_bits_u64(u64::from_le_bytes(bits))
+        });
+        Ok(())
+    }
+
+    /// Writes every parameter into `out`, in PyTorch's order and layouts —
+    /// what `torch.nn.utils.parameters_to_vector(model.parameters())` gives
+    /// for the same architecture — and returns the number of values written,
+    /// [`PARAMS`](Model::PARAMS); values of `out` past that are left alone.
+    ///
+    /// # Errors
+    ///
+    /// [`WeightsError::OutputTooShort`] (sizes in values) if `out` is
+    /// shorter than [`PARAMS`](Model::PARAMS); `out` is then unchanged.
+    ///
+    /// ```
+    /// use constnet::prelude::*;
+    ///
+    /// let layer: Dense<2, 2> = Dense::from_weights([[1.0, 2.0], [3.0, 4.0]], [0.5, -0.5]);
+    /// let mut values = [0.0; 6];
+    /// assert_eq!(layer.write_parameters(&mut values), Ok(6));
+    /// assert_eq!(values, [1.0, 2.0, 3.0, 4.0, 0.5, -0.5]);
+    /// ```
+    fn write_parameters(&self, out: &mut [F]) -> Result<usize, WeightsError> {
+        if let Some(misfit) = first_misfit::<F, Self>(self.tensors(), out.len(), 1) {
+            return Err(misfit.output_error(Self::PARAMS, out.len(), Unit::Values));
         }
+        let mut slots = out.iter_mut();
+        for_each_pytorch_value(self.tensors(), |value| {
+            if let Some(slot) = slots.next() {
+                *slot = value;
+            }
+        });
+        Ok(Self::PARAMS)
+    }
+
+    /// Sets every parameter from `values`, given in PyTorch's order and
+    /// layouts (the order of `model.parameters()`, each tensor row-major in
+    /// its PyTorch [`Shape`]) — what PyTorch's
+    /// `torch.nn.utils.vector_to_parameters` reads. Exactly
+    /// [`PARAMS`](Model::PARAMS) values; NaN and infinities are loaded as
+    /// they are (they are data).
+    ///
+    /// # Errors
+    ///
+    /// The length is checked before anything is written, so on error the
+    /// model is unchanged:
+    /// [`WeightsError::InputTooShort`] naming the first tensor that does not
+    /// fit (its layer, name, size and the values left for it), or
+    /// [`WeightsError::InputTooLong`]; sizes in values.
+    ///
+    /// ```
+    /// use constnet::prelude::*;
+    /// use constnet::{Unit, WeightsError};
+    ///
+    /// type Net = (Dense<2, 2>, Relu, Dense<2, 1>);
+    /// let mut net = Net::zeroed();
+    /// // 0.weight [2, 2], 0.bias [2], 2.weight [1, 2], 2.bias [1], as PyTorch lists them.
+    /// net.read_parameters(&[1.0, 2.0, 3.0, 4.0, 0.5, -0.5, 1.0, -1.0, 0.25]).unwrap();
+    /// assert_eq!(net.0.weight(), [[1.0, 2.0], [3.0, 4.0]]);
+    /// assert_eq!(net.2.bias(), &[0.25]);
+    ///
+    /// let error = net.read_parameters(&[0.0; 5]).unwrap_err();
+    /// assert_eq!(
+    ///     error.to_string(),
+    ///     "weights: layer 0 (Dense<2, 2>), its `bias` (tensor 1), needs 2 values but only 1 \
+    ///      remain (expected 9 values in all, found 5)"
+    /// );
+    /// assert_eq!(net.0.weight(), [[1.0, 2.0], [3.0, 4.0]]); // unchanged
+    /// assert_eq!(net.read_parameters(&[0.0; 10]), Err(WeightsError::InputTooLong { expected: 9, found: 10, unit: Unit::Values }));
+    /// ```
+    fn read_parameters(&mut self, values: &[F]) -> Result<(), WeightsError> {
+        check_input_len::<F, Self>(self.tensors(), values.len(), 1, Unit::Values)?;
+        let mut source = values.iter();
+        set_each_pytorch_value(self.tensors_mut(), || source.next().copied().unwrap_or(F::zero()));
         Ok(())
     }
 }
 
-/// A tensor that does not fit in the bytes left for it.
+/// Calls `f` with every value of `tensors`, each tensor in PyTorch's
+/// row-major order.
+fn for_each_pytorch_value<'a, F: Float + 'a>(tensors: impl Iterator<Item = Tensor<'a, F>>, mut f: impl FnMut(F)) {
+    for tensor in tensors {
+        for index in 0..tensor.shape.len() {
+            f(tensor.get(index).unwrap_or(F::zero()));
+        }
+    }
+}
+
+/// Sets every value of `tensors`, each in PyTorch's row-major order, to
+/// what `next` returns.
+fn set_each_pytorch_value<'a, F: Float + 'a>(
+    tensors: impl Iterator<Item = TensorMut<'a, F>>,
+    mut next: impl FnMut() -> F,
+) {
+    for mut tensor in tensors {
+        for index in 0..tensor.shape.len() {
+            tensor.set(index, next());
+        }
+    }
+}
+
+/// Checks that an input of `len` units (`size` units per value) holds
+/// exactly the model's parameters.
+fn check_input_len<'a, F: Float, M: Model<F>>(
+    tensors: impl Iterator<Item = Tensor<'a, F>>,
+    len: usize,
+    size: usize,
+    unit: Unit,
+) -> Result<(), WeightsError> {
+    let expected = M::PARAMS * size;
+    if let Some(misfit) = first_misfit::<F, M>(tensors, len, size) {
+        return Err(misfit.input_error(expected, len, unit));
+    }
+    if len != expected {
+        return Err(WeightsError::InputTooLong { expected, found: len, unit });
+    }
+    Ok(())
+}
+
+/// A tensor that does not fit in what is left for it.
 struct Misfit {
     tensor: usize,
     layer: usize,
@@ -368,33 +654,38 @@ struct Misfit {
 }
 
 impl Misfit {
-    /// Tensor number `index` of an `M`, with `remaining` bytes left where it
-    /// starts.
-    fn of<F: Float, M: Model<F>>(index: usize, tensor: &Tensor<'_, F>, remaining: usize) -> Self {
+    /// Tensor number `index` of an `M`, `size` units per value, with
+    /// `remaining` units left where it starts.
+    fn of<F: Float, M: Model<F>>(index: usize, tensor: &Tensor<'_, F>, size: usize, remaining: usize) -> Self {
         // Every index below `M::TENSORS` has an owner; the fallback keeps a
         // miscounting custom layer from turning an error into a panic.
         let (layer, layer_type) = M::tensor_owner(index).unwrap_or((index, "?"));
-        Misfit { tensor: index, layer, layer_type, name: tensor.name, needed: tensor.data.len() * F::SIZE, remaining }
+        Misfit { tensor: index, layer, layer_type, name: tensor.name, needed: tensor.shape.len() * size, remaining }
     }
 
-    /// The error for reading a model of `expected` bytes from `found`.
-    fn input_error(self, expected: usize, found: usize) -> WeightsError {
+    /// The error for reading a model of `expected` units from `found`.
+    fn input_error(self, expected: usize, found: usize, unit: Unit) -> WeightsError {
         let Misfit { tensor, layer, layer_type, name, needed, remaining } = self;
-        WeightsError::InputTooShort { layer, layer_type, tensor, name, needed, remaining, expected, found }
+        WeightsError::InputTooShort { layer, layer_type, tensor, name, needed, remaining, expected, found, unit }
     }
 
-    /// The error for writing a model of `expected` bytes into `found`.
-    fn output_error(self, expected: usize, found: usize) -> WeightsError {
+    /// The error for writing a model of `expected` units into `found`.
+    fn output_error(self, expected: usize, found: usize, unit: Unit) -> WeightsError {
         let Misfit { tensor, layer, layer_type, name, needed, remaining } = self;
-        WeightsError::OutputTooShort { layer, layer_type, tensor, name, needed, remaining, expected, found }
+        WeightsError::OutputTooShort { layer, layer_type, tensor, name, needed, remaining, expected, found, unit }
     }
 }
 
-/// The first tensor of an `M` that does not fit in `len` bytes.
-fn first_misfit<'a, F: Float, M: Model<F>>(tensors: impl Iterator<Item = Tensor<'a, F>>, len: usize) -> Option<Misfit> {
+/// The first tensor of an `M` that does not fit in `len` units, `size`
+/// units per value.
+fn first_misfit<'a, F: Float, M: Model<F>>(
+    tensors: impl Iterator<Item = Tensor<'a, F>>,
+    len: usize,
+    size: usize,
+) -> Option<Misfit> {
     let mut position = 0_usize;
     for (index, tensor) in tensors.enumerate() {
-        let misfit = Misfit::of::<F, M>(index, &tensor, len.saturating_sub(position));
+        let misfit = Misfit::of::<F, M>(index, &tensor, size, len.saturating_sub(position));
         if misfit.needed > misfit.remaining {
             return Some(misfit);
         }
@@ -407,23 +698,46 @@ fn first_misfit<'a, F: Float, M: Model<F>>(tensors: impl Iterator<Item = Tensor<
 /// (see [`Model`]). `Grads::<Net>::zeroed()` starts an accumulator.
 pub type Grads<M> = M;
 
-/// The tensor views of a layer with one weight and one bias, the common case.
-pub(crate) fn weight_and_bias<'a, F>(weight: &'a [F], bias: &'a [F]) -> impl Iterator<Item = Tensor<'a, F>> {
+/// The tensor views of a layer with one weight and one bias, the common case:
+/// the weight of PyTorch's `weight_shape` in `weight_layout`, the bias a
+/// vector in PyTorch's layout.
+pub(crate) fn weight_and_bias<'a, F>(
+    weight_shape: Shape,
+    weight_layout: Layout,
+    weight: &'a [F],
+    bias: &'a [F],
+) -> impl Iterator<Item = Tensor<'a, F>> {
     [
-        Tensor { name: "weight", kind: ParamKind::Weight, data: weight },
-        Tensor { name: "bias", kind: ParamKind::Bias, data: bias },
+        Tensor { name: "weight", kind: ParamKind::Weight, shape: weight_shape, layout: weight_layout, storage: weight },
+        Tensor {
+            name: "bias",
+            kind: ParamKind::Bias,
+            shape: Shape::new([bias.len()]),
+            layout: Layout::PyTorch,
+            storage: bias,
+        },
     ]
     .into_iter()
 }
 
-/// The mutable tensor views of a layer with one weight and one bias.
+/// The mutable tensor views of a layer with one weight and one bias; see
+/// [`weight_and_bias`].
 pub(crate) fn weight_and_bias_mut<'a, F>(
+    weight_shape: Shape,
+    weight_layout: Layout,
     weight: &'a mut [F],
     bias: &'a mut [F],
 ) -> impl Iterator<Item = TensorMut<'a, F>> {
+    let bias_shape = Shape::new([bias.len()]);
     [
-        TensorMut { name: "weight", kind: ParamKind::Weight, data: weight },
-        TensorMut { name: "bias", kind: ParamKind::Bias, data: bias },
+        TensorMut {
+            name: "weight",
+            kind: ParamKind::Weight,
+            shape: weight_shape,
+            layout: weight_layout,
+            storage: weight,
+        },
+        TensorMut { name: "bias", kind: ParamKind::Bias, shape: bias_shape, layout: Layout::PyTorch, storage: bias },
     ]
     .into_iter()
 }

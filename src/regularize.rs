@@ -153,7 +153,7 @@ impl<F: Float> Penalty<F> {
     pub fn value<M: Model<F>>(&self, model: &M) -> F {
         let mut sum = F::zero();
         for tensor in model.tensors().filter(|t| self.applies_to(t.kind)) {
-            for &w in tensor.data {
+            for &w in tensor.storage {
                 sum = sum
                     + match self.norm {
                         Norm::L2 => w * w,
@@ -173,7 +173,7 @@ impl<F: Float> Penalty<F> {
     pub fn add_gradient<M: Model<F>>(&self, model: &M, grads: &mut M) {
         for (param, grad) in model.tensors().zip(grads.tensors_mut()) {
             if self.applies_to(param.kind) {
-                for (&p, g) in param.data.iter().zip(grad.data.iter_mut()) {
+                for (&p, g) in param.storage.iter().zip(grad.storage.iter_mut()) {
                     *g = *g + self.gradient_at(p);
                 }
             }

@@ -1,11 +1,13 @@
 //! Stacks of layers are tuples: `(Dense<2, 4>, Tanh, Dense<4, 1>, Sigmoid)`.
 //!
-//! [`Model`] and [`Layer`] are implemented for tuples of 1 to 16 layers.
+//! [`Model`], [`Layer`] and [`Backprop`] are implemented for tuples of 1 to
+//! 16 layers.
 //! A tuple is itself a layer, so nesting makes deeper stacks:
 //! `((Dense<8, 8>, Relu), (Dense<8, 8>, Relu), Dense<8, 1>)`.
 //!
 //! The `Layer` impl of `(L0, L1, …)` takes one type parameter per
-//! intermediate value (`L0: Layer<X, Output = Y0>`, `L1: Layer<Y0, …>`),
+//! intermediate value (`L0: Layer<X, Output = Y0>`, `L1: Layer<Y0, …>`;
+//! `Backprop` likewise, every layer in the same mode),
 //! so a stack type-checks exactly when each layer accepts its predecessor's
 //! output, and the compiler's error names the layer and the two shapes.
 //!
@@ -26,7 +28,7 @@ use core::fmt;
 use rand::Rng;
 
 use crate::model::{Tensor, TensorMut};
-use crate::{Float, Init, Layer, Model, Module};
+use crate::{Backprop, Float, Init, Layer, Mode, Model, Module};
 
 impl<L0: Module> Module for (L0,) {}
 
@@ -57,11 +59,15 @@ impl<F: Float, L0: Model<F>> Model<F> for (L0,) {
 
 impl<X, L0: Layer<X>> Layer<X> for (L0,) {
     type Output = L0::Output;
-    type Tape = (L0::Tape,);
 
     fn eval(&self, x: &X) -> Self::Output {
         self.0.eval(x)
     }
+}
+
+impl<X, M: Mode, L0: Backprop<X, M>> Backprop<X, M> for (L0,) {
+    type Tape = (L0::Tape,);
+
     fn eval_tape(&mut self, x: &X) -> (Self::Output, Self::Tape) {
         let (y, tape) = self.0.eval_tape(x);
         (y, (tape,))
@@ -170,12 +176,20 @@ macro_rules! impl_stack {
             $Ln: Layer<$LX>,
         {
             type Output = $Ln::Output;
-            type Tape = ($L0::Tape, $($M::Tape,)* $Ln::Tape);
 
             #[inline]
             fn eval(&self, x: &$X) -> Self::Output {
                 chain_eval!(self, self.$i0.eval(x); $($mi)* $ln)
             }
+        }
+
+        impl<$X, Md: Mode, $L0, $($M,)* $Ln> Backprop<$X, Md> for ($L0, $($M,)* $Ln)
+        where
+            $L0: Backprop<$X, Md>,
+            $($M: Backprop<$MX, Md>,)*
+            $Ln: Backprop<$LX, Md>,
+        {
+            type Tape = ($L0::Tape, $($M::Tape,)* $Ln::Tape);
 
             fn eval_tape(&mut self, x: &$X) -> (Self::Output, Self::Tape) {
                 // Assigned as the layers run; only the tapes outlive a layer.

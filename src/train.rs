@@ -1,7 +1,7 @@
 //! Training helpers over data sets held in slices: no heap, no copies.
 
 use crate::optim::Optimizer;
-use crate::{Float, Forward, Layer, Model, TrainError};
+use crate::{Backprop, Batch, Float, Forward, Model, TrainError};
 
 /// Trains on one mini-batch — any iterator over `&(input, target)`, such as
 /// a slice, or samples picked from a data set by index: runs every sample
@@ -11,8 +11,15 @@ use crate::{Float, Forward, Layer, Model, TrainError};
 /// losses in [`loss`](crate::loss) is PyTorch's `reduction='mean'` loss of
 /// the batch.
 ///
-/// If the mean loss is not finite, the parameters are left unchanged and
-/// [`TrainError::NonFiniteLoss`] is returned (`first_sample` is 0 here).
+/// The samples run in [`TrainMode`](crate::TrainMode), one at a time, so a
+/// model with batch normalisation does not compile here (it needs
+/// [`train_batched`]).
+///
+/// If the mean loss or any averaged gradient is not finite, the parameters
+/// and the optimiser's state are left unchanged and
+/// [`TrainError::NonFiniteLoss`] or [`TrainError::NonFiniteGradient`] is
+/// returned (`first_sample` is 0 here). Training-mode state that the
+/// forward passes update (dropout's generator) has moved on.
 ///
 /// ```
 /// use constnet::prelude::*;
@@ -33,7 +40,7 @@ where
     F: Float,
     X: 'a,
     Y: 'a,
-    M: Model<F> + Layer<X>,
+    M: Model<F> + Backprop<X>,
     O: Optimizer<F, M>,
     L: FnMut(&M::Output, &Y) -> (F, M::Output),
 {
@@ -54,7 +61,9 @@ where
 }
 
 /// Averages the summed loss and gradients of `count` samples and, if the
-/// mean loss is finite, applies one optimiser step.
+/// mean loss and every averaged gradient are finite, applies one optimiser
+/// step; otherwise returns the error and changes neither the model nor the
+/// optimiser.
 fn step_on_mean<F: Float, M: Model<F>, O: Optimizer<F, M>>(
     model: &mut M,
     optimizer: &mut O,
@@ -68,6 +77,14 @@ fn step_on_mean<F: Float, M: Model<F>, O: Optimizer<F, M>>(
         return Err(TrainError::NonFiniteLoss { first_sample: 0, loss: mean.as_f64() });
     }
     grads.scale_params(scale);
+    // A finite loss can come with infinite or NaN gradients (tanh(∞) = 1
+    // while dW = dy·∞), which would corrupt every parameter they touch.
+    let non_finite = grads.tensors().position(|tensor| tensor.storage.iter().any(|g| !g.is_finite()));
+    if let Some(tensor) = non_finite {
+        let (layer, layer_type) = M::tensor_owner(tensor).unwrap_or((tensor, "?"));
+        let name = grads.tensors().nth(tensor).map_or("?", |t| t.name);
+        return Err(TrainError::NonFiniteGradient { first_sample: 0, layer, layer_type, tensor, name });
+    }
     optimizer.step(model, &grads);
     Ok(mean)
 }
@@ -98,7 +115,7 @@ pub fn train_epoch<F, X, Y, M, O, L>(
 ) -> Result<F, TrainError>
 where
     F: Float,
-    M: Model<F> + Layer<X>,
+    M: Model<F> + Backprop<X>,
     O: Optimizer<F, M>,
     L: FnMut(&M::Output, &Y) -> (F, M::Output),
 {
@@ -153,7 +170,7 @@ pub fn train_epoch_ordered<F, X, Y, M, O, L>(
 ) -> Result<F, TrainError>
 where
     F: Float,
-    M: Model<F> + Layer<X>,
+    M: Model<F> + Backprop<X>,
     O: Optimizer<F, M>,
     L: FnMut(&M::Output, &Y) -> (F, M::Output),
 {
@@ -182,7 +199,7 @@ where
     F: Float,
     X: 'a,
     Y: 'a,
-    M: Model<F> + Layer<X>,
+    M: Model<F> + Backprop<X>,
     O: Optimizer<F, M>,
     L: FnMut(&M::Output, &Y) -> (F, M::Output),
     B: ExactSizeIterator<Item = &'a (X, Y)>,
@@ -193,12 +210,8 @@ where
     let mut total = F::zero();
     for (index, batch) in batches.enumerate() {
         let size = batch.len();
-        let mean = train_batch(model, optimizer, batch, &mut loss).map_err(|error| match error {
-            TrainError::NonFiniteLoss { loss, .. } => {
-                TrainError::NonFiniteLoss { first_sample: index * batch_size, loss }
-            }
-            other => other,
-        })?;
+        let mean =
+            train_batch(model, optimizer, batch, &mut loss).map_err(|error| error.at_batch(index * batch_size))?;
         total = total + mean * F::from_usize(size);
         on_batch(index + 1, mean);
     }
@@ -218,7 +231,7 @@ where
 pub fn evaluate<F, X, Y, M, L>(model: &M, data: &[(X, Y)], mut loss: L) -> Result<F, TrainError>
 where
     F: Float,
-    M: Model<F> + Layer<X>,
+    M: Model<F> + crate::Layer<X>,
     L: FnMut(&M::Output, &Y) -> (F, M::Output),
 {
     if data.is_empty() {
@@ -228,36 +241,40 @@ where
     Ok(total / F::from_usize(data.len()))
 }
 
-/// Trains on one mini-batch held as an array, running the whole batch through
-/// the stack at once: `model` sees `[X; B]`, so layers that couple the
-/// samples of a batch (batch normalisation) use the batch's statistics.
-/// Computes each sample's loss, back-propagates the batch, averages the
-/// gradients and applies one optimiser step; returns the batch's mean loss.
+/// Trains on one mini-batch held as a [`Batch`], running the whole batch
+/// through the stack at once, in [`TrainMode`](crate::TrainMode): layers
+/// that couple the samples of a batch (batch normalisation) use the
+/// batch's statistics. Computes each sample's loss, back-propagates the
+/// batch, averages the gradients and applies one optimiser step; returns
+/// the batch's mean loss.
 ///
 /// For stacks without batch-coupled layers this gives the same bits as
-/// [`train_batch`] on the same samples. If the mean loss is not finite, the
-/// trainable parameters are left unchanged and
-/// [`TrainError::NonFiniteLoss`] is returned (training-mode state such as
-/// batch-norm running statistics has already seen the batch).
+/// [`train_batch`] on the same samples. If the mean loss or any averaged
+/// gradient is not finite, the trainable parameters and the optimiser's
+/// state are left unchanged and [`TrainError::NonFiniteLoss`] or
+/// [`TrainError::NonFiniteGradient`] is returned (training-mode state such
+/// as batch-norm running statistics has already seen the batch).
 ///
 /// ```
 /// use constnet::prelude::*;
 ///
 /// let mut net: (Dense<1, 1>, Identity) = (Dense::from_weights([[0.0]], [0.0]), Identity);
 /// let mut sgd = Sgd::new(0.1).unwrap();
-/// let loss = train_batched(&mut net, &mut sgd, &[[1.0], [2.0]], &[[2.0], [4.0]], mse).unwrap();
+/// let inputs = Batch::new([[1.0], [2.0]]);
+/// let targets = Batch::new([[2.0], [4.0]]);
+/// let loss = train_batched(&mut net, &mut sgd, &inputs, &targets, mse).unwrap();
 /// assert_eq!(loss, 10.0); // ((0 − 2)² + (0 − 4)²) / 2
 /// ```
 pub fn train_batched<F, X, Y, Out, M, O, L, const B: usize>(
     model: &mut M,
     optimizer: &mut O,
-    inputs: &[X; B],
-    targets: &[Y; B],
+    inputs: &Batch<X, B>,
+    targets: &Batch<Y, B>,
     mut loss: L,
 ) -> Result<F, TrainError>
 where
     F: Float,
-    M: Model<F> + Layer<[X; B], Output = [Out; B]>,
+    M: Model<F> + Backprop<Batch<X, B>, Output = Batch<Out, B>>,
     O: Optimizer<F, M>,
     L: FnMut(&Out, &Y) -> (F, Out),
 {
@@ -266,7 +283,7 @@ where
     }
     let (outputs, tape) = model.forward_tape(inputs);
     let mut total = F::zero();
-    let d_outputs: [Out; B] = core::array::from_fn(|b| {
+    let d_outputs = Batch::from_fn(|b| {
         let (value, d_output) = loss(&outputs[b], &targets[b]);
         total = total + value;
         d_output

@@ -1,25 +1,25 @@
-//! A batch `[[F; N]; B]` through a whole stack gives exactly (bit for bit)
-//! what running its samples one at a time gives, for stacks without
-//! batch-coupled layers: outputs, input gradients, parameter gradients and
-//! training steps.
+//! A `Batch` through a whole stack gives exactly (bit for bit) what running
+//! its samples one at a time gives, for stacks without batch-coupled
+//! layers: outputs, input gradients, parameter gradients and training
+//! steps, in both training modes.
 
 use constnet::prelude::*;
 
 type Mixed = (Dense<5, 8>, Tanh, Dense<8, 6>, LeakyRelu, Dense<6, 6>, Relu, Dense<6, 4>, Sigmoid, Softmax);
 const B: usize = 7;
 
-fn batch(seed: u64) -> [[f32; 5]; B] {
+fn batch(seed: u64) -> Batch<[f32; 5], B> {
     let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed);
     let noise = Dense::<5, B>::init_with(Init::HeNormal, &mut rng).weight();
-    core::array::from_fn(|b| core::array::from_fn(|i| 3.0 * noise[b][i]))
+    Batch::from_fn(|b| core::array::from_fn(|i| 3.0 * noise[b][i]))
 }
 
-fn bits<const N: usize>(rows: &[[f32; N]]) -> Vec<u32> {
-    rows.iter().flatten().map(|v| v.to_bits()).collect()
+fn bits<'a, const N: usize>(rows: impl IntoIterator<Item = &'a [f32; N]>) -> Vec<u32> {
+    rows.into_iter().flatten().map(|v| v.to_bits()).collect()
 }
 
 fn param_bits(m: &Mixed) -> Vec<u32> {
-    m.tensors().flat_map(|t| t.data.iter().map(|v| v.to_bits()).collect::<Vec<_>>()).collect()
+    m.tensors().flat_map(|t| t.storage.iter().map(|v| v.to_bits()).collect::<Vec<_>>()).collect()
 }
 
 #[test]
@@ -35,7 +35,7 @@ fn batched_forward_equals_per_sample_forward() {
 fn batched_backward_equals_per_sample_accumulation() {
     let mut net = Mixed::init(&mut Xoshiro256PlusPlus::seed_from_u64(3));
     let x = batch(4);
-    let dy: [[f32; 4]; B] = core::array::from_fn(|b| core::array::from_fn(|k| (b * 4 + k) as f32 / 10.0 - 1.0));
+    let dy: Batch<[f32; 4], B> = Batch::from_fn(|b| core::array::from_fn(|k| (b * 4 + k) as f32 / 10.0 - 1.0));
 
     let mut batched_grads = Grads::<Mixed>::zeroed();
     let (_, tape) = net.forward_tape(&x);
@@ -55,8 +55,8 @@ fn batched_backward_equals_per_sample_accumulation() {
 fn batched_training_equals_per_sample_training() {
     let start = Mixed::init(&mut Xoshiro256PlusPlus::seed_from_u64(5));
     let x = batch(6);
-    let targets: [[f32; 4]; B] = core::array::from_fn(|b| one_hot(b % 4).unwrap());
-    let pairs: Vec<([f32; 5], [f32; 4])> = x.iter().copied().zip(targets).collect();
+    let targets: Batch<[f32; 4], B> = Batch::from_fn(|b| one_hot(b % 4).unwrap());
+    let pairs: Vec<([f32; 5], [f32; 4])> = x.iter().copied().zip(targets.iter().copied()).collect();
 
     let (mut batched, mut single) = (start.clone(), start);
     let (mut sgd_a, mut sgd_b) = (Sgd::new(0.3).unwrap(), Sgd::new(0.3).unwrap());
@@ -66,4 +66,53 @@ fn batched_training_equals_per_sample_training() {
         assert_eq!(a.to_bits(), b.to_bits());
     }
     assert_eq!(param_bits(&batched), param_bits(&single));
+}
+
+/// Evaluation mode (dropout off) through a stack with dropout: the batch is
+/// the samples one at a time, and both are inference's outputs.
+#[test]
+fn batched_evaluation_mode_equals_per_sample() {
+    type WithDropout = (Dense<5, 8>, Tanh, Dropout, Dense<8, 4>);
+    let mut net = WithDropout::init(&mut Xoshiro256PlusPlus::seed_from_u64(7));
+    let x = batch(8);
+    let dy: Batch<[f32; 4], B> = Batch::from_fn(|b| [b as f32 / 7.0, -1.0, 0.5, 2.0]);
+    let (y, tape) = net.forward_tape_eval(&x);
+    assert_eq!(bits(&y), bits(&net.forward(&x)));
+    let mut batched_grads = Grads::<WithDropout>::zeroed();
+    let batched_dx = net.backward(&tape, &dy, &mut batched_grads);
+    let mut single_grads = Grads::<WithDropout>::zeroed();
+    let mut single_dx = Vec::new();
+    for (row, d) in x.iter().zip(&dy) {
+        let (_, tape) = net.forward_tape_eval(row);
+        single_dx.push(net.backward(&tape, d, &mut single_grads));
+    }
+    assert_eq!(bits(&batched_dx), bits(&single_dx));
+    assert_eq!(param_bits_of(&batched_grads), param_bits_of(&single_grads));
+}
+
+/// A convolutional stack on a batch of images: per-sample bits too.
+#[test]
+fn batched_cnn_equals_per_sample() {
+    type Cnn = (Conv2d<2, 3, 3, 4, 4, 1, 0>, Relu, MaxPool2d<2, 2, 2>, Flatten<12>, Dense<12, 2>);
+    let net = Cnn::init(&mut Xoshiro256PlusPlus::seed_from_u64(9));
+    let images: Batch<[[[f32; 6]; 6]; 2], 3> = Batch::from_fn(|b| {
+        core::array::from_fn(|c| {
+            core::array::from_fn(|h| core::array::from_fn(|w| ((b * 72 + c * 36 + h * 6 + w) % 11) as f32 / 5.0 - 1.0))
+        })
+    });
+    let dy = Batch::new([[1.0, -0.5], [0.25, 2.0], [-1.0, 0.0]]);
+    let mut batched_grads = Grads::<Cnn>::zeroed();
+    let (y, tape) = net.clone().forward_tape(&images);
+    let dx = net.backward(&tape, &dy, &mut batched_grads);
+    let mut single_grads = Grads::<Cnn>::zeroed();
+    for b in 0..3 {
+        let (y_one, tape) = net.clone().forward_tape(&images[b]);
+        assert_eq!(y_one.map(f32::to_bits), y[b].map(f32::to_bits));
+        assert_eq!(net.backward(&tape, &dy[b], &mut single_grads), dx[b]);
+    }
+    assert_eq!(param_bits_of(&batched_grads), param_bits_of(&single_grads));
+}
+
+fn param_bits_of<M: Model>(m: &M) -> Vec<u32> {
+    m.tensors().flat_map(|t| t.storage.iter().map(|v| v.to_bits()).collect::<Vec<_>>()).collect()
 }

@@ -2,8 +2,8 @@
 //! round-trip every value bit for bit, and bad input is an error that names
 //! the layer, the tensor and the sizes — never a panic, never a partial load.
 
-use constnet::WeightsError;
 use constnet::prelude::*;
+use constnet::{Layout, Shape, Unit, WeightsError};
 
 type Xor = (Dense<2, 4>, Tanh, Dense<4, 1>, Sigmoid);
 type Xor64 = (Dense<2, 4, f64>, Tanh, Dense<4, 1, f64>, Sigmoid);
@@ -11,7 +11,7 @@ type Deep = (Dense<3, 8>, Relu, (Dense<8, 8>, Relu), LayerNorm<8>, Dense<8, 2>);
 
 /// Every parameter's bit pattern, in `tensors()` order.
 fn bits<F: Float, M: Model<F>>(model: &M) -> Vec<u64> {
-    model.tensors().flat_map(|t| t.data.iter().map(|v| v.to_bits_u64()).collect::<Vec<_>>()).collect()
+    model.tensors().flat_map(|t| t.storage.iter().map(|v| v.to_bits_u64()).collect::<Vec<_>>()).collect()
 }
 
 /// `model`'s weights as a `Vec` of exactly `BYTES` bytes.
@@ -39,7 +39,7 @@ fn layout<F: Float, M: Model<F>>(model: &M) -> Vec<Slot> {
         .tensors()
         .enumerate()
         .map(|(index, t)| {
-            let size = t.data.len() * F::SIZE;
+            let size = t.storage.len() * F::SIZE;
             offset += size;
             let (layer, layer_type) = M::tensor_owner(index).unwrap();
             Slot { index, layer, layer_type, name: t.name, offset: offset - size, size }
@@ -63,8 +63,8 @@ fn every_tensor_has_an_owner_layer_with_a_position_and_a_type() {
             // The nested stack is position 2; its inner layer is named.
             (2, "constnet::layers::dense::Dense<8, 8>"),
             (2, "constnet::layers::dense::Dense<8, 8>"),
-            (3, "constnet::layers::norm::LayerNorm<8>"),
-            (3, "constnet::layers::norm::LayerNorm<8>"),
+            (3, "constnet::layers::layer_norm::LayerNorm<8>"),
+            (3, "constnet::layers::layer_norm::LayerNorm<8>"),
             (4, "constnet::layers::dense::Dense<8, 2>"),
             (4, "constnet::layers::dense::Dense<8, 2>"),
         ]
@@ -131,13 +131,13 @@ fn special_values_round_trip_bit_exactly_including_nan_payloads() {
         f32::MIN,
     ];
     let mut net = Xor::zeroed();
-    for (value, special) in net.tensors_mut().flat_map(|t| t.data.iter_mut()).zip(specials32.iter().cycle()) {
+    for (value, special) in net.tensors_mut().flat_map(|t| t.storage.iter_mut()).zip(specials32.iter().cycle()) {
         *value = *special;
     }
     round_trips(&net);
     let mut copy = Xor::zeroed();
     copy.read_le_bytes(&to_bytes(&net)).unwrap();
-    let first = copy.tensors().next().unwrap().data[0];
+    let first = copy.tensors().next().unwrap().storage[0];
     assert!(first.is_nan());
     assert_eq!(first.to_bits(), 0x7fa0_1234);
 
@@ -151,24 +151,92 @@ fn special_values_round_trip_bit_exactly_including_nan_payloads() {
         f64::MIN_POSITIVE / 3.0,
     ];
     let mut net = Xor64::zeroed();
-    for (value, special) in net.tensors_mut().flat_map(|t| t.data.iter_mut()).zip(specials64.iter().cycle()) {
+    for (value, special) in net.tensors_mut().flat_map(|t| t.storage.iter_mut()).zip(specials64.iter().cycle()) {
         *value = *special;
     }
     round_trips(&net);
 }
 
 #[test]
-fn the_format_is_storage_order_little_endian_with_dense_weights_transposed() {
-    // PyTorch's weight is [out][in] = [[1, 2], [3, 4], [5, 6]]; storage is
-    // [in][out] = [[1, 3, 5], [2, 4, 6]], followed by the bias.
+fn the_format_is_pytorchs_parameter_order_little_endian() {
+    // PyTorch's weight is [out][in] = [[1, 2], [3, 4], [5, 6]], written as
+    // it is (storage, transposed, is [[1, 3, 5], [2, 4, 6]]), then the bias:
+    // `parameters_to_vector(model.parameters())` as little-endian floats.
     let layer: Dense<2, 3> = Dense::from_weights([[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]], [7.0, 8.0, 9.0]);
     let expected: Vec<u8> =
-        [1.0_f32, 3.0, 5.0, 2.0, 4.0, 6.0, 7.0, 8.0, 9.0].iter().flat_map(|v| v.to_le_bytes()).collect();
+        [1.0_f32, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0].iter().flat_map(|v| v.to_le_bytes()).collect();
     assert_eq!(to_bytes(&layer), expected);
+    assert_eq!(layer.tensors().next().unwrap().storage, [1.0, 3.0, 5.0, 2.0, 4.0, 6.0]);
 
     let layer: Dense<2, 1, f64> = Dense::from_weights([[0.5, -0.25]], [0.1]);
     let expected: Vec<u8> = [0.5_f64, -0.25, 0.1].iter().flat_map(|v| v.to_le_bytes()).collect();
     assert_eq!(to_bytes(&layer), expected);
+
+    // The same values as a slice: `read_parameters` / `write_parameters`.
+    let mut values = [0.0_f32; 9];
+    let layer: Dense<2, 3> = Dense::from_weights([[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]], [7.0, 8.0, 9.0]);
+    assert_eq!(layer.write_parameters(&mut values), Ok(9));
+    assert_eq!(values, [1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0]);
+    let mut copy = Dense::<2, 3>::zeroed();
+    copy.read_parameters(&values).unwrap();
+    assert_eq!(copy, layer);
+}
+
+/// A square `Dense` is where a loader that ignores the layout would
+/// silently transpose: PyTorch's order must come back exactly.
+#[test]
+fn a_square_dense_weight_is_never_transposed_on_the_way_in_or_out() {
+    let pytorch = [1.0_f32, 2.0, 3.0, 4.0, 0.0, 0.0];
+    let mut layer = Dense::<2, 2>::zeroed();
+    layer.read_parameters(&pytorch).unwrap();
+    assert_eq!(layer.weight(), [[1.0, 2.0], [3.0, 4.0]]);
+    let weight = layer.tensors().next().unwrap();
+    assert_eq!((weight.shape, weight.layout), (Shape::new([2, 2]), Layout::Transposed));
+    assert_eq!((0..4).map(|k| weight.get(k).unwrap()).collect::<Vec<_>>(), [1.0, 2.0, 3.0, 4.0]);
+    let mut bytes = [0_u8; 24];
+    layer.write_le_bytes(&mut bytes).unwrap();
+    assert_eq!(bytes[4..8], 2.0_f32.to_le_bytes());
+}
+
+#[test]
+fn the_slice_loader_checks_the_length_and_changes_nothing_on_error() {
+    let net = Deep::init(&mut Xoshiro256PlusPlus::seed_from_u64(19));
+    let mut values = vec![0.0_f32; Deep::PARAMS];
+    net.write_parameters(&mut values).unwrap();
+    let mut target = Deep::zeroed();
+    for len in [0, 1, 23, Deep::PARAMS - 1] {
+        let error = target.read_parameters(&values[..len]).unwrap_err();
+        assert!(
+            matches!(error, WeightsError::InputTooShort { unit: Unit::Values, found, .. } if found == len),
+            "{error:?}"
+        );
+        assert_eq!(bits(&target), bits(&Deep::zeroed()), "length {len} changed the model");
+    }
+    let mut long = values.clone();
+    long.push(0.0);
+    assert_eq!(
+        target.read_parameters(&long),
+        Err(WeightsError::InputTooLong { expected: Deep::PARAMS, found: Deep::PARAMS + 1, unit: Unit::Values })
+    );
+    // Dense<3, 8>: 24 + 8 values; the nested Dense<8, 8>'s weight is next.
+    let error = target.read_parameters(&values[..40]).unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "weights: layer 2 (Dense<8, 8>), its `weight` (tensor 2), needs 64 values but only 8 remain \
+         (expected 138 values in all, found 40)"
+    );
+    // NaN and infinities are data: accepted, never a panic.
+    let mut special = values.clone();
+    special[0] = f32::NAN;
+    special[1] = f32::NEG_INFINITY;
+    target.read_parameters(&special).unwrap();
+    assert!(target.0.weight()[0][0].is_nan() && target.0.weight()[0][1] == f32::NEG_INFINITY);
+    target.read_parameters(&values).unwrap();
+    assert_eq!(bits(&target), bits(&net));
+    // A short output buffer: nothing written.
+    let mut out = vec![7.0_f32; 100];
+    assert!(net.write_parameters(&mut out).is_err());
+    assert!(out.iter().all(|&v| v == 7.0));
 }
 
 fn every_truncation_is_an_error_and_changes_nothing<F: Float, M: Model<F>>(model: &M) {
@@ -190,6 +258,7 @@ fn every_truncation_is_an_error_and_changes_nothing<F: Float, M: Model<F>>(model
                 remaining: len - slot.offset,
                 expected: M::BYTES,
                 found: len,
+                unit: Unit::Bytes,
             },
             "length {len}"
         );
@@ -213,7 +282,7 @@ fn extra_bytes_are_an_error_and_leave_the_model_unchanged() {
     for extra in [1, 3, 4, 100] {
         bytes.resize(Xor::BYTES + extra, 0);
         let error = target.read_le_bytes(&bytes).unwrap_err();
-        assert_eq!(error, WeightsError::InputTooLong { expected: 68, found: 68 + extra });
+        assert_eq!(error, WeightsError::InputTooLong { expected: 68, found: 68 + extra, unit: Unit::Bytes });
         assert_eq!(bits(&target), bits(&Xor::zeroed()));
     }
 }
@@ -237,6 +306,7 @@ fn a_short_output_buffer_is_an_error_and_is_left_unchanged() {
                 remaining: len - slot.offset,
                 expected: Deep::BYTES,
                 found: len,
+                unit: Unit::Bytes,
             }
         );
         assert!(out.iter().all(|&b| b == 0xa5), "length {len} wrote into the buffer");
@@ -281,7 +351,7 @@ fn error_messages_name_the_layer_the_tensor_and_the_sizes() {
          in the output buffer (the model takes 68 bytes, the buffer holds 20)"
     );
 
-    let error: &dyn std::error::Error = &WeightsError::InputTooLong { expected: 1, found: 2 };
+    let error: &dyn std::error::Error = &WeightsError::InputTooLong { expected: 1, found: 2, unit: Unit::Bytes };
     assert!(error.source().is_none());
 }
 
@@ -290,7 +360,7 @@ fn non_finite_values_are_accepted_when_reading() {
     let bytes: Vec<u8> = [f32::NAN, f32::INFINITY, f32::NEG_INFINITY].iter().flat_map(|v| v.to_le_bytes()).collect();
     let mut layer: Dense<2, 1> = Dense::zeroed();
     layer.read_le_bytes(&bytes).unwrap();
-    let values: Vec<f32> = layer.tensors().flat_map(|t| t.data.to_vec()).collect();
+    let values: Vec<f32> = layer.tensors().flat_map(|t| t.storage.to_vec()).collect();
     assert!(values[0].is_nan());
     assert_eq!(values[1..], [f32::INFINITY, f32::NEG_INFINITY]);
 }

@@ -2,7 +2,7 @@
 //! sizes, and that models are plain data that fits in a `static`.
 
 use constnet::prelude::*;
-use constnet::{Layer, Tape};
+use constnet::{Backprop, Layer, Tape};
 use static_assertions::{assert_eq_size, assert_impl_all, assert_not_impl_any, const_assert_eq};
 
 type Xor = (Dense<2, 4>, Tanh, Dense<4, 1>, Sigmoid);
@@ -24,7 +24,21 @@ assert_eq_size!((Relu, Sigmoid, Softmax, Identity), ());
 
 // The training tape's size is known at compile time too: the XOR tape holds
 // the two Dense inputs (2 + 4) and the two activation outputs (4 + 1).
-assert_eq_size!(Tape<[f32; 2], <Xor as Layer<[f32; 2]>>::Tape>, [f32; 11]);
+assert_eq_size!(Tape<[f32; 2], TrainMode, <Xor as Backprop<[f32; 2]>>::Tape>, [f32; 11]);
+
+// A batch is its own type, laid out exactly as its samples: no header, no
+// padding. A plain array is one sample, never a batch.
+assert_eq_size!(Batch<[f32; 5], 7>, [[f32; 5]; 7]);
+assert_impl_all!(Dense<4, 2>: Layer<[f32; 4]>, Layer<Batch<[f32; 4], 3>>);
+assert_not_impl_any!(Dense<4, 2>: Layer<[[f32; 4]; 3]>);
+
+// Batch normalisation trains on a batch (of vectors or of feature maps);
+// a single sample only in evaluation mode. A Conv1d's output, one sample
+// of 4 channels, is never mistaken for a batch of 4.
+type Bn = BatchNorm1d<4>;
+assert_impl_all!(Bn: Backprop<Batch<[f32; 4], 2>>, Backprop<Batch<[[f32; 5]; 4], 2>>, Backprop<[f32; 4], EvalMode>);
+assert_not_impl_any!(Bn: Backprop<[f32; 4]>, Backprop<[[f32; 4]; 4]>, Backprop<[[f32; 5]; 4], TrainMode>);
+assert_impl_all!(Bn: Layer<[[f32; 5]; 4]>, Backprop<[[f32; 5]; 4], EvalMode>);
 
 // Models are plain data: thread-safe, cloneable, comparable, and not Copy
 // (so a large model is never copied by accident).
@@ -46,7 +60,7 @@ fn a_static_model_runs() {
 #[test]
 fn tensor_views_cover_every_parameter_once() {
     let net = Digits::init(&mut Xoshiro256PlusPlus::seed_from_u64(0));
-    let names: Vec<_> = net.tensors().map(|t| (t.name, t.data.len())).collect();
+    let names: Vec<_> = net.tensors().map(|t| (t.name, t.storage.len())).collect();
     assert_eq!(names, [("weight", 2048), ("bias", 32), ("weight", 320), ("bias", 10)]);
     assert_eq!(names.iter().map(|(_, n)| n).sum::<usize>(), <Digits as Model>::PARAMS);
 }

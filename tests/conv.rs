@@ -9,53 +9,35 @@
 
 use core::fmt::Debug;
 
-use constnet::layers::Values;
 use constnet::prelude::*;
-use constnet::{Layer, Model};
+use constnet::{Backprop, Model, Values};
 use serde_json::Value;
+
+mod support;
+use support::{assert_close, flat, tensor, values};
 
 static DATA: &str = include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/layers_seed0.json"));
 
 fn case(name: &str) -> Value {
-    let all: Value = serde_json::from_str(DATA).unwrap();
-    all["cases"].as_array().unwrap().iter().find(|c| c["name"] == name).unwrap().clone()
+    support::case(DATA, name)
 }
 
-/// A nested JSON list's numbers in row-major order.
-fn flat(v: &Value) -> Vec<f64> {
-    match v {
-        Value::Array(items) => items.iter().flat_map(flat).collect(),
-        number => vec![number.as_f64().unwrap()],
-    }
-}
-
-/// Fills an array of the caller's shape from a JSON tensor of the same size.
-fn load<X: Values<Scalar = f64>>(mut zeros: X, v: &Value) -> X {
-    let values = flat(v);
-    assert_eq!(values.len(), zeros.values().len(), "tensor size");
-    zeros.values_mut().copy_from_slice(&values);
-    zeros
-}
-
-/// |got − want| ≤ 1e-12·max(1, |want|) for every element.
-fn assert_close(what: &str, got: &[f64], want: &[f64]) {
-    assert_eq!(got.len(), want.len(), "{what}: length");
-    for (k, (g, w)) in got.iter().zip(want).enumerate() {
-        assert!((g - w).abs() <= 1e-12 * w.abs().max(1.0), "{what}[{k}]: got {g}, want {w}");
-    }
+/// Fills a value of `zeros`'s type from a JSON tensor of the same size.
+fn load<X: Values<Scalar = f64>>(_zeros: X, v: &Value) -> X {
+    tensor(v)
 }
 
 fn concat<T: Values<Scalar = f64>>(items: &[T]) -> Vec<f64> {
-    items.iter().flat_map(|t| t.values().to_vec()).collect()
+    items.iter().flat_map(values).collect()
 }
 
 /// Runs `layer` on the case's batch `x` with upstream `dy`: checks y and dX
 /// against the case, and that the batched forward and backward equal the
 /// per-sample ones bit for bit. Returns the accumulated parameter
 /// gradients.
-fn check<L, X, Y, const B: usize>(name: &str, layer: &L, x: &[X; B], dy: &[Y; B]) -> L
+fn check<L, X, Y, const B: usize>(name: &str, layer: &L, x: &Batch<X, B>, dy: &Batch<Y, B>) -> L
 where
-    L: Layer<X, Output = Y> + Layer<[X; B], Output = [Y; B]> + Model<f64> + Clone + PartialEq + Debug,
+    L: Backprop<X, Output = Y> + Backprop<Batch<X, B>, Output = Batch<Y, B>> + Model<f64> + Clone + PartialEq + Debug,
     X: Values<Scalar = f64> + PartialEq + Debug,
     Y: Values<Scalar = f64> + PartialEq + Debug,
 {
@@ -86,7 +68,7 @@ where
 }
 
 fn assert_params_close<L: Model<f64>>(name: &str, grads: &L, c: &Value, keys: &[&str]) {
-    let tensors: Vec<Vec<f64>> = grads.tensors().map(|t| t.data.to_vec()).collect();
+    let tensors: Vec<Vec<f64>> = grads.tensors().map(|t| t.storage.to_vec()).collect();
     assert_eq!(tensors.len(), keys.len(), "{name}: tensor count");
     for (got, key) in tensors.iter().zip(keys) {
         assert_close(&format!("{name} d{key}"), got, &flat(&c["grads"][key]));
@@ -101,12 +83,12 @@ fn conv1d_matches_pytorch() {
             load([[[0.0; 3]; 2]; 3], &c["params"]["weight"]),
             load([0.0; 3], &c["params"]["bias"]),
         );
-        let x: [[[f64; 8]; 2]; 2] = load([[[0.0; 8]; 2]; 2], &c["inputs"]["x"]);
-        let dy: [[[f64; LO]; 3]; 2] = load([[[0.0; LO]; 3]; 2], &c["upstream"]["dy"]);
+        let x: Batch<[[f64; 8]; 2], 2> = load(Batch([[[0.0; 8]; 2]; 2]), &c["inputs"]["x"]);
+        let dy: Batch<[[f64; LO]; 3], 2> = load(Batch([[[0.0; LO]; 3]; 2]), &c["upstream"]["dy"]);
         let grads = check(name, &conv, &x, &dy);
         // Conv1d stores the weight in PyTorch's layout: tensors() is [CO][CI][K].
         assert_params_close(name, &grads, &c, &["weight", "bias"]);
-        assert_eq!(grads.weight().as_flattened().as_flattened(), grads.tensors().next().unwrap().data);
+        assert_eq!(grads.weight().as_flattened().as_flattened(), grads.tensors().next().unwrap().storage);
     }
     run::<1, 0, 6>("conv1d_in2_out3_k3_s1_p0");
     run::<2, 1, 4>("conv1d_in2_out3_k3_s2_p1");
@@ -120,8 +102,8 @@ fn conv2d_matches_pytorch() {
         load([[[[0.0; 3]; 3]; 1]; 4], &c["params"]["weight"]),
         load([0.0; 4], &c["params"]["bias"]),
     );
-    let x = load([[[[0.0; 8]; 8]; 1]; 2], &c["inputs"]["x"]);
-    let dy = load([[[[0.0; 6]; 6]; 4]; 2], &c["upstream"]["dy"]);
+    let x = load(Batch([[[[0.0; 8]; 8]; 1]; 2]), &c["inputs"]["x"]);
+    let dy = load(Batch([[[[0.0; 6]; 6]; 4]; 2]), &c["upstream"]["dy"]);
     let grads = check(name, &conv, &x, &dy);
     assert_params_close(name, &grads, &c, &["weight", "bias"]);
 
@@ -131,39 +113,39 @@ fn conv2d_matches_pytorch() {
         load([[[[0.0; 3]; 3]; 2]; 3], &c["params"]["weight"]),
         load([0.0; 3], &c["params"]["bias"]),
     );
-    let x = load([[[[0.0; 7]; 7]; 2]; 2], &c["inputs"]["x"]);
-    let dy = load([[[[0.0; 4]; 4]; 3]; 2], &c["upstream"]["dy"]);
+    let x = load(Batch([[[[0.0; 7]; 7]; 2]; 2]), &c["inputs"]["x"]);
+    let dy = load(Batch([[[[0.0; 4]; 4]; 3]; 2]), &c["upstream"]["dy"]);
     let grads = check(name, &conv, &x, &dy);
     assert_params_close(name, &grads, &c, &["weight", "bias"]);
-    assert_eq!(grads.weight().as_flattened().as_flattened().as_flattened(), grads.tensors().next().unwrap().data);
+    assert_eq!(grads.weight().as_flattened().as_flattened().as_flattened(), grads.tensors().next().unwrap().storage);
 }
 
 #[test]
 fn pools_match_pytorch() {
     let name = "maxpool2d_k2_s2_6x6";
     let c = case(name);
-    let x = load([[[[0.0; 6]; 6]; 2]; 2], &c["inputs"]["x"]);
-    let dy = load([[[[0.0; 3]; 3]; 2]; 2], &c["upstream"]["dy"]);
+    let x = load(Batch([[[[0.0; 6]; 6]; 2]; 2]), &c["inputs"]["x"]);
+    let dy = load(Batch([[[[0.0; 3]; 3]; 2]; 2]), &c["upstream"]["dy"]);
     check(name, &MaxPool2d::<2, 3, 3>, &x, &dy);
     // The tape holds PyTorch's `return_indices`: h·W + w in each plane.
     let (_, tape) = MaxPool2d::<2, 3, 3>.forward_tape(&x);
     let indices: Vec<f64> =
-        tape.layers().as_flattened().as_flattened().as_flattened().iter().map(|&i| i as f64).collect();
+        tape.layers().iter().flat_map(|t| t.indices().as_flattened().as_flattened()).map(|&i| i as f64).collect();
     assert_eq!(indices, flat(&c["outputs"]["indices"]));
 
     let name = "maxpool1d_k2_len8";
     let c = case(name);
-    let x = load([[[0.0; 8]; 3]; 2], &c["inputs"]["x"]);
-    let dy = load([[[0.0; 4]; 3]; 2], &c["upstream"]["dy"]);
+    let x = load(Batch([[[0.0; 8]; 3]; 2]), &c["inputs"]["x"]);
+    let dy = load(Batch([[[0.0; 4]; 3]; 2]), &c["upstream"]["dy"]);
     check(name, &MaxPool1d::<2, 4>, &x, &dy);
     let (_, tape) = MaxPool1d::<2, 4>.forward_tape(&x);
-    let indices: Vec<f64> = tape.layers().as_flattened().as_flattened().iter().map(|&i| i as f64).collect();
+    let indices: Vec<f64> = tape.layers().iter().flat_map(|t| t.indices().as_flattened()).map(|&i| i as f64).collect();
     assert_eq!(indices, flat(&c["outputs"]["indices"]));
 
     let name = "avgpool2d_k2_s2_6x6";
     let c = case(name);
-    let x = load([[[[0.0; 6]; 6]; 2]; 2], &c["inputs"]["x"]);
-    let dy = load([[[[0.0; 3]; 3]; 2]; 2], &c["upstream"]["dy"]);
+    let x = load(Batch([[[[0.0; 6]; 6]; 2]; 2]), &c["inputs"]["x"]);
+    let dy = load(Batch([[[[0.0; 3]; 3]; 2]; 2]), &c["upstream"]["dy"]);
     check(name, &AvgPool2d::<2, 3, 3>, &x, &dy);
 }
 
@@ -172,7 +154,7 @@ fn max_pool_ties_and_nan_follow_pytorch() {
     // A tie goes to the first maximum in row-major window order.
     let x = [[[1.0, 2.0], [2.0, 0.0]]];
     let (y, tape) = MaxPool2d::<2, 1, 1>.forward_tape(&x);
-    assert_eq!((y, *tape.layers()), ([[[2.0]]], [[[1]]]));
+    assert_eq!((y, *tape.layers().indices()), ([[[2.0]]], [[[1]]]));
     let dx = MaxPool2d::<2, 1, 1>.backward(&tape, &[[[5.0]]], &mut MaxPool2d);
     assert_eq!(dx, [[[0.0, 5.0], [0.0, 0.0]]]);
     // A NaN is the maximum and propagates.
@@ -184,8 +166,8 @@ fn max_pool_ties_and_nan_follow_pytorch() {
 fn flatten_matches_pytorch() {
     let name = "flatten_2x3x2x2";
     let c = case(name);
-    let x = load([[[[0.0; 2]; 2]; 3]; 2], &c["inputs"]["x"]);
-    let dy = load([[0.0; 12]; 2], &c["upstream"]["dy"]);
+    let x = load(Batch([[[[0.0; 2]; 2]; 3]; 2]), &c["inputs"]["x"]);
+    let dy = load(Batch([[0.0; 12]; 2]), &c["upstream"]["dy"]);
     check(name, &Flatten::<12>, &x, &dy);
     // 1-D feature maps flatten channel by channel.
     assert_eq!(Flatten::<6>.forward(&[[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]]), [1.0, 2.0, 3.0, 4.0, 5.0, 6.0]);
@@ -207,8 +189,8 @@ fn residual_block_matches_pytorch() {
         )),
         Relu,
     );
-    let x = load([[0.0; 6]; 3], &c["inputs"]["x"]);
-    let dy = load([[0.0; 6]; 3], &c["upstream"]["dy"]);
+    let x = load(Batch([[0.0; 6]; 3]), &c["inputs"]["x"]);
+    let dy = load(Batch([[0.0; 6]; 3]), &c["upstream"]["dy"]);
     let grads = check(name, &net, &x, &dy);
     let (d1, d2) = (&grads.0.block.0, &grads.0.block.2);
     assert_close("ddense1.weight", d1.weight().as_flattened(), &flat(&c["grads"]["dense1.weight"]));
@@ -230,7 +212,7 @@ fn tiny_cnn_matches_pytorch_end_to_end() {
         Flatten,
         Dense::from_weights(load([[0.0; 36]; 10], &p["fc.weight"]), load([0.0; 10], &p["fc.bias"])),
     );
-    let x = load([[[[0.0; 8]; 8]; 1]; 3], &c["inputs"]["x"]);
+    let x = load(Batch([[[[0.0; 8]; 8]; 1]; 3]), &c["inputs"]["x"]);
     let targets: Vec<usize> = flat(&c["inputs"]["target"]).iter().map(|&t| t as usize).collect();
 
     // The mean cross-entropy over the batch: each sample's gradient is
@@ -257,7 +239,7 @@ fn tiny_cnn_matches_pytorch_end_to_end() {
     assert_close("dconv.bias", grads.0.bias(), &flat(&c["grads"]["conv.bias"]));
     assert_close("dfc.weight", grads.4.weight().as_flattened(), &flat(&c["grads"]["fc.weight"]));
     assert_close("dfc.bias", grads.4.bias(), &flat(&c["grads"]["fc.bias"]));
-    assert_eq!(net.forward(&x).as_flattened(), logits.as_flattened(), "batched inference");
+    assert_eq!(net.forward(&x).as_array().as_flattened(), logits.as_flattened(), "batched inference");
 }
 
 type ExportedCnn = (
@@ -287,7 +269,7 @@ fn exported_cnns_are_statics_and_reproduce_their_source_exactly() {
     assert_eq!(source, include_str!("data/cnn1d_weights.rs").trim_end());
 
     assert_eq!(<ExportedCnn as Model>::PARAMS, 2 * 4 + 2 + 4 + 6);
-    assert_eq!(CNN.tensors().map(|t| t.data.len()).sum::<usize>(), <ExportedCnn as Model>::PARAMS);
+    assert_eq!(CNN.tensors().map(|t| t.storage.len()).sum::<usize>(), <ExportedCnn as Model>::PARAMS);
     assert_eq!(CNN.0.weight()[1][0][1], [-0.52294445, -0.67797446]);
     let [a, b] = CNN.forward(&[[[0.1_f32, 0.5, -0.3], [1.0, 0.2, 0.7], [-0.4, 0.0, 0.9]]]);
     assert!(a.is_finite() && b.is_finite());
@@ -314,27 +296,30 @@ fn batch_norm_2d_training_matches_pytorch() {
         c["hyperparams"]["eps"].as_f64().unwrap(),
         c["hyperparams"]["momentum"].as_f64().unwrap(),
     );
-    let x = load([[[[0.0; 4]; 4]; 3]; 2], &c["inputs"]["x"]);
-    let dy = load([[[[0.0; 4]; 4]; 3]; 2], &c["upstream"]["dy"]);
+    let x = load(Batch([[[[0.0; 4]; 4]; 3]; 2]), &c["inputs"]["x"]);
+    let dy = load(Batch([[[[0.0; 4]; 4]; 3]; 2]), &c["upstream"]["dy"]);
     let before = bn.clone();
 
     let (y, tape) = bn.forward_tape(&x);
-    assert_close("y", y.values(), &flat(&c["outputs"]["y"]));
+    assert_close("y", &values(&y), &flat(&c["outputs"]["y"]));
     assert_close("running_mean", bn.running_mean(), &flat(&c["state_after"]["running_mean"]));
     assert_close("running_var", bn.running_var(), &flat(&c["state_after"]["running_var"]));
     let mut grads = Grads::<BatchNorm2d<3, f64>>::zeroed();
     let dx = before.backward(&tape, &dy, &mut grads);
-    assert_close("dx", dx.values(), &flat(&c["grads"]["x"]));
+    assert_close("dx", &values(&dx), &flat(&c["grads"]["x"]));
     assert_close("dweight", grads.weight(), &flat(&c["grads"]["weight"]));
     assert_close("dbias", grads.bias(), &flat(&c["grads"]["bias"]));
 
-    // Inference (and single samples) use the running statistics and change
-    // nothing; a batch in inference is sample by sample, bit for bit.
+    // Inference (and evaluation-mode training, on a batch or a single
+    // sample) use the running statistics and change nothing; a batch in
+    // inference is sample by sample, bit for bit.
     let frozen = bn.clone();
     let y_eval = bn.forward(&x);
+    let (y_eval_tape, _) = bn.forward_tape_eval(&x);
+    assert_eq!(y_eval_tape, y_eval);
     for n in 0..2 {
         assert_eq!(y_eval[n], bn.forward(&x[n]));
-        let (y_single, _) = bn.forward_tape(&x[n]);
+        let (y_single, _) = bn.forward_tape_eval(&x[n]);
         assert_eq!(y_single, y_eval[n]);
         let want = |k: usize, v: f64| {
             (v - bn.running_mean()[k]) / (bn.running_var()[k] + 1e-5).sqrt() * bn.weight()[k] + bn.bias()[k]

@@ -21,9 +21,11 @@
 //! and a probe is skipped if the tape's argmax positions differ anywhere on
 //! its stencil.
 
-use constnet::layers::Values;
 use constnet::prelude::*;
-use constnet::{Layer, Model};
+use constnet::{Backprop, Mode, Model, Values};
+
+mod support;
+use support::values;
 
 const H: f64 = 1e-3;
 const REL_TOL: f64 = 1e-6;
@@ -42,11 +44,22 @@ impl Draw {
     }
 
     fn fill<X: Values<Scalar = f64>>(&mut self, mut x: X) -> X {
-        for v in x.values_mut() {
-            *v = self.next();
-        }
+        x.for_each_mut(&mut |v| *v = self.next());
         x
     }
+}
+
+/// `x` with `s` added to its value number `index` (row-major).
+fn nudged<X: Values<Scalar = f64>>(x: &X, index: usize, s: f64) -> X {
+    let mut x = *x;
+    let mut k = 0;
+    x.for_each_mut(&mut |v| {
+        if k == index {
+            *v += s;
+        }
+        k += 1;
+    });
+    x
 }
 
 /// Richardson-extrapolated central difference of `f` at 0.
@@ -63,21 +76,37 @@ fn check_gradients<L, X>(
     name: &str,
     net: &L,
     x: &X,
-    dy: &<L as Layer<X>>::Output,
+    dy: &<L as constnet::Layer<X>>::Output,
     same_branch: impl Fn(&X, &X) -> bool,
 ) -> usize
 where
-    L: Layer<X> + Model<f64> + Clone,
-    X: Values<Scalar = f64> + Clone,
-    <L as Layer<X>>::Output: Values<Scalar = f64>,
+    L: Backprop<X> + Model<f64> + Clone,
+    X: Values<Scalar = f64>,
+    <L as constnet::Layer<X>>::Output: Values<Scalar = f64>,
+{
+    check_gradients_in::<TrainMode, L, X>(name, net, x, dy, same_branch)
+}
+
+/// [`check_gradients`] for the training passes of mode `M`.
+fn check_gradients_in<M: Mode, L, X>(
+    name: &str,
+    net: &L,
+    x: &X,
+    dy: &<L as constnet::Layer<X>>::Output,
+    same_branch: impl Fn(&X, &X) -> bool,
+) -> usize
+where
+    L: Backprop<X, M> + Model<f64> + Clone,
+    X: Values<Scalar = f64>,
+    <L as constnet::Layer<X>>::Output: Values<Scalar = f64>,
 {
     let objective = |net: &L, x: &X| -> f64 {
-        let (y, _) = net.clone().forward_tape(x);
-        y.values().iter().zip(dy.values()).map(|(a, b)| a * b).sum()
+        let (y, _) = Backprop::<X, M>::eval_tape(&mut net.clone(), x);
+        values(&y).iter().zip(values(dy)).map(|(a, b)| a * b).sum()
     };
     let scale = {
-        let (y, _) = net.clone().forward_tape(x);
-        y.values().iter().zip(dy.values()).map(|(a, b)| (a * b).abs()).sum::<f64>().max(1.0)
+        let (y, _) = Backprop::<X, M>::eval_tape(&mut net.clone(), x);
+        values(&y).iter().zip(values(dy)).map(|(a, b)| (a * b).abs()).sum::<f64>().max(1.0)
     };
     let floor = 1e6 * 8.0 * f64::EPSILON * scale / H;
     let assert_gradient = |what: String, a: f64, n: f64| {
@@ -85,31 +114,27 @@ where
         assert!(err < REL_TOL, "{name} {what}: analytic {a}, numeric {n}, relative error {err:e}");
     };
 
-    let (_, tape) = net.clone().forward_tape(x);
+    let (_, tape) = Backprop::<X, M>::eval_tape(&mut net.clone(), x);
     let mut grads = L::zeroed();
-    let dx = net.backward(&tape, dy, &mut grads);
+    let dx = net.backprop(&tape, dy, &mut grads);
     let mut compared = 0;
 
-    for i in 0..x.values().len() {
-        let shifted = |s: f64| {
-            let mut x = x.clone();
-            x.values_mut()[i] += s;
-            x
-        };
-        if ![-4.0 * H, 4.0 * H].iter().all(|&s| same_branch(x, &shifted(s))) {
+    let dx = values(&dx);
+    for (i, &analytic) in dx.iter().enumerate() {
+        if ![-4.0 * H, 4.0 * H].iter().all(|&s| same_branch(x, &nudged(x, i, s))) {
             continue;
         }
-        let n = numeric(|s| objective(net, &shifted(s)));
-        assert_gradient(format!("dx[{i}]"), dx.values()[i], n);
+        let n = numeric(|s| objective(net, &nudged(x, i, s)));
+        assert_gradient(format!("dx[{i}]"), analytic, n);
         compared += 1;
     }
 
-    let analytic: Vec<Vec<f64>> = grads.tensors().map(|t| t.data.to_vec()).collect();
+    let analytic: Vec<Vec<f64>> = grads.tensors().map(|t| t.storage.to_vec()).collect();
     for (t, values) in analytic.iter().enumerate() {
         for (i, &a) in values.iter().enumerate() {
             let n = numeric(|s| {
                 let mut shifted = net.clone();
-                shifted.tensors_mut().nth(t).unwrap().data[i] += s;
+                shifted.tensors_mut().nth(t).unwrap().storage[i] += s;
                 objective(&shifted, x)
             });
             assert_gradient(format!("tensor {t}[{i}]"), a, n);
@@ -132,14 +157,14 @@ fn conv1d_gradients() {
     let mut draw = Draw(1);
     type C = Conv1d<2, 3, 3, 4, 2, 1, f64>;
     let mut conv: C = init(1);
-    conv.tensors_mut().nth(1).unwrap().data.copy_from_slice(&[0.1, -0.2, 0.3]);
+    conv.tensors_mut().nth(1).unwrap().storage.copy_from_slice(&[0.1, -0.2, 0.3]);
     let x = draw.fill([[0.0; 8]; 2]);
     let dy = draw.fill([[0.0; 4]; 3]);
     assert_eq!(check_gradients("conv1d", &conv, &x, &dy, always), 16 + 18 + 3);
 
     // A batch accumulates the per-sample parameter gradients.
-    let xb = draw.fill([[[0.0; 9]; 2]; 2]);
-    let dyb = draw.fill([[[0.0; 3]; 3]; 2]);
+    let xb = draw.fill(Batch([[[0.0; 9]; 2]; 2]));
+    let dyb = draw.fill(Batch([[[0.0; 3]; 3]; 2]));
     let conv: Conv1d<2, 3, 3, 3, 3, 0, f64> = init(2);
     check_gradients("conv1d batched, stride 3", &conv, &xb, &dyb, always);
 }
@@ -154,23 +179,22 @@ fn conv2d_gradients() {
 
     // 6×6 input, kernel 2, padding 2: (6 + 4 − 2)/1 + 1 = 9.
     let conv: Conv2d<1, 2, 2, 9, 9, 1, 2, f64> = init(4);
-    let xb = draw.fill([[[[0.0; 6]; 6]; 1]; 2]);
-    let dyb = draw.fill([[[[0.0; 9]; 9]; 2]; 2]);
+    let xb = draw.fill(Batch([[[[0.0; 6]; 6]; 1]; 2]));
+    let dyb = draw.fill(Batch([[[[0.0; 9]; 9]; 2]; 2]));
     check_gradients("conv2d batched, padding 2", &conv, &xb, &dyb, always);
 }
 
 /// Spaced values: a shuffled 0.05·k, k = 0, 1, …, so no two are within 0.05.
 fn spaced<X: Values<Scalar = f64>>(mut x: X, seed: u64) -> X {
-    let n = x.values().len();
+    let n = X::LEN;
     let mut order: Vec<usize> = (0..n).collect();
     let mut draw = Draw(seed);
     for i in (1..n).rev() {
         let j = ((draw.next() + 1.0) / 2.0 * (i + 1) as f64) as usize % (i + 1);
         order.swap(i, j);
     }
-    for (v, k) in x.values_mut().iter_mut().zip(order) {
-        *v = 0.05 * k as f64 - 1.0;
-    }
+    let mut order = order.into_iter();
+    x.for_each_mut(&mut |v| *v = 0.05 * order.next().unwrap_or(0) as f64 - 1.0);
     x
 }
 
@@ -199,8 +223,8 @@ fn pooling_gradients() {
     };
     assert_eq!(check_gradients("maxpool1d", &MaxPool1d::<3, 3>, &x, &dy, same_1d), 27);
 
-    let x = draw.fill([[[[0.0; 7]; 6]; 2]; 2]);
-    let dy = draw.fill([[[[0.0; 2]; 2]; 2]; 2]);
+    let x = draw.fill(Batch([[[[0.0; 7]; 6]; 2]; 2]));
+    let dy = draw.fill(Batch([[[[0.0; 2]; 2]; 2]; 2]));
     check_gradients("avgpool2d k3 batched", &AvgPool2d::<3, 2, 2>, &x, &dy, always);
 }
 
@@ -213,8 +237,8 @@ fn flatten_gradients() {
     let x = draw.fill([[0.0; 5]; 2]);
     let dy = draw.fill([0.0; 10]);
     check_gradients("flatten cl", &Flatten::<10>, &x, &dy, always);
-    let x = draw.fill([[[[0.0; 3]; 2]; 2]; 3]);
-    let dy = draw.fill([[0.0; 12]; 3]);
+    let x = draw.fill(Batch([[[[0.0; 3]; 2]; 2]; 3]));
+    let dy = draw.fill(Batch([[0.0; 12]; 3]));
     check_gradients("flatten batched", &Flatten::<12>, &x, &dy, always);
 }
 
@@ -226,8 +250,8 @@ fn residual_gradients() {
     let x = draw.fill([0.0; 4]);
     let dy = draw.fill([0.0; 4]);
     assert_eq!(check_gradients("residual", &block, &x, &dy, always), 4 + 40);
-    let x = draw.fill([[0.0; 4]; 3]);
-    let dy = draw.fill([[0.0; 4]; 3]);
+    let x = draw.fill(Batch([[0.0; 4]; 3]));
+    let dy = draw.fill(Batch([[0.0; 4]; 3]));
     check_gradients("residual batched", &block, &x, &dy, always);
 
     // Around convolutions: a residual block on a feature map.
@@ -246,8 +270,8 @@ fn small_cnn_gradients() {
     let x = draw.fill([[[0.0; 6]; 6]; 1]);
     let dy = draw.fill([0.0; 3]);
     check_gradients("cnn", &net, &x, &dy, always);
-    let x = draw.fill([[[[0.0; 6]; 6]; 1]; 2]);
-    let dy = draw.fill([[0.0; 3]; 2]);
+    let x = draw.fill(Batch([[[[0.0; 6]; 6]; 1]; 2]));
+    let dy = draw.fill(Batch([[0.0; 3]; 2]));
     check_gradients("cnn batched", &net, &x, &dy, always);
 
     type Cnn1d = (Conv1d<2, 4, 3, 6, 1, 0, f64>, Sigmoid, MaxPool1d<2, 3>, Flatten<12>, Dense<12, 2, f64>);
@@ -264,17 +288,21 @@ fn small_cnn_gradients() {
 fn batch_norm_2d_gradients() {
     let mut draw = Draw(7);
     let mut bn: BatchNorm2d<2, f64> = BatchNorm2d::default();
-    bn.tensors_mut().next().unwrap().data.copy_from_slice(&[1.5, -0.7]);
-    bn.tensors_mut().nth(1).unwrap().data.copy_from_slice(&[0.2, -0.1]);
+    bn.tensors_mut().next().unwrap().storage.copy_from_slice(&[1.5, -0.7]);
+    bn.tensors_mut().nth(1).unwrap().storage.copy_from_slice(&[0.2, -0.1]);
     // Training on a batch: through the batch statistics. Every evaluation
     // trains a fresh clone (check_gradients clones), so the running
     // statistics never leak between evaluations.
-    let x = draw.fill([[[[0.0; 3]; 2]; 2]; 3]);
-    let dy = draw.fill([[[[0.0; 3]; 2]; 2]; 3]);
+    let x = draw.fill(Batch([[[[0.0; 3]; 2]; 2]; 3]));
+    let dy = draw.fill(Batch([[[[0.0; 3]; 2]; 2]; 3]));
     assert_eq!(check_gradients("batchnorm2d train", &bn, &x, &dy, always), 36 + 4);
-    // A single sample: the running statistics, an affine map.
+    // Evaluation mode, on a single sample and on a batch: the running
+    // statistics, an affine map.
     let bn = bn.clone().with_eps(1e-3).unwrap();
     let x = draw.fill([[[0.0; 3]; 2]; 2]);
     let dy = draw.fill([[[0.0; 3]; 2]; 2]);
-    check_gradients("batchnorm2d single", &bn, &x, &dy, always);
+    check_gradients_in::<EvalMode, _, _>("batchnorm2d single, eval mode", &bn, &x, &dy, always);
+    let x = draw.fill(Batch([[[[0.0; 3]; 2]; 2]; 3]));
+    let dy = draw.fill(Batch([[[[0.0; 3]; 2]; 2]; 3]));
+    check_gradients_in::<EvalMode, _, _>("batchnorm2d batch, eval mode", &bn, &x, &dy, always);
 }

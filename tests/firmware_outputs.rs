@@ -188,7 +188,7 @@ fn xor_outputs() -> String {
     for (k, (x, _)) in xor_train::DATA.iter().enumerate() {
         lines += &format!("out p{k} {}\n", bits(xor_train::infer(&net, x)));
     }
-    let parameters = net.tensors().flat_map(|tensor| tensor.data.iter().copied());
+    let parameters = net.tensors().flat_map(|tensor| tensor.storage.iter().copied());
     for (k, value) in parameters.enumerate() {
         lines += &format!("out param {k} {}\n", bits(value));
     }

@@ -65,7 +65,7 @@
 
 use std::fmt::Debug;
 
-use constnet::Layer;
+use constnet::Backprop;
 use constnet::prelude::*;
 use proptest::prelude::*;
 use proptest::test_runner::TestCaseError;
@@ -111,7 +111,7 @@ fn check<M, const I: usize, const O: usize>(
     loss: Loss<O>,
 ) -> Result<Checked<M, I>, TestCaseError>
 where
-    M: Model<f64> + Layer<[f64; I], Output = [f64; O]> + Clone,
+    M: Model<f64> + Backprop<[f64; I], Output = [f64; O]> + Clone,
 {
     check_with(net, x, target, loss, H, |_, _| Vec::new())
 }
@@ -126,7 +126,7 @@ fn check_kinked<M, const I: usize, const O: usize>(
     kinks: impl Fn(&M, &[f64; I]) -> Vec<f64>,
 ) -> Result<Checked<M, I>, TestCaseError>
 where
-    M: Model<f64> + Layer<[f64; I], Output = [f64; O]> + Clone,
+    M: Model<f64> + Backprop<[f64; I], Output = [f64; O]> + Clone,
 {
     check_with(net, x, target, loss, H, kinks)
 }
@@ -142,7 +142,7 @@ fn check_with<M, const I: usize, const O: usize>(
     kinks: impl Fn(&M, &[f64; I]) -> Vec<f64>,
 ) -> Result<Checked<M, I>, TestCaseError>
 where
-    M: Model<f64> + Layer<[f64; I], Output = [f64; O]> + Clone,
+    M: Model<f64> + Backprop<[f64; I], Output = [f64; O]> + Clone,
 {
     let distances = kinks(net, &x);
     prop_assume!(distances.iter().all(|d| d.abs() > KINK_MARGIN), "too close to a kink");
@@ -180,14 +180,14 @@ where
 
     let mut shape = net.clone();
     prop_assert_eq!(grads.tensors().count(), shape.tensors_mut().count());
-    prop_assert_eq!(grads.tensors().map(|t| t.data.len()).sum::<usize>(), M::PARAMS);
+    prop_assert_eq!(grads.tensors().map(|t| t.storage.len()).sum::<usize>(), M::PARAMS);
     let mut numeric_params = Vec::with_capacity(M::PARAMS);
     for (index, (g, param)) in grads.tensors().zip(shape.tensors_mut()).enumerate() {
-        prop_assert_eq!((g.name, g.kind, g.data.len()), (param.name, param.kind, param.data.len()));
-        for (k, &a) in g.data.iter().enumerate() {
+        prop_assert_eq!((g.name, g.kind, g.storage.len()), (param.name, param.kind, param.storage.len()));
+        for (k, &a) in g.storage.iter().enumerate() {
             let numeric = derivative(h, |step| {
                 let mut probe = net.clone();
-                probe.tensors_mut().nth(index)?.data[k] += step;
+                probe.tensors_mut().nth(index)?.storage[k] += step;
                 objective(&probe, &x)
             });
             if let Some(n) = numeric {
@@ -252,7 +252,7 @@ fn config() -> ProptestConfig {
 fn random<M: Model<f64> + Clone + Debug>(base: M) -> impl Strategy<Value = M> {
     collection::vec(-WEIGHT..WEIGHT, M::PARAMS).prop_map(move |values| {
         let mut net = base.clone();
-        for (param, value) in net.tensors_mut().flat_map(|t| t.data).zip(values) {
+        for (param, value) in net.tensors_mut().flat_map(|t| t.storage).zip(values) {
             *param = value;
         }
         net
@@ -423,7 +423,7 @@ proptest! {
         let checked = check_kinked(&net, x, t, mse, |n, x| minus(&n.0.forward(x), n.1.threshold))?;
         prop_assert_eq!(checked.dx, [0.0; 3]);
         prop_assert!(checked.numeric_dx.iter().flatten().all(|&n| n == 0.0));
-        prop_assert!(checked.grads.0.tensors().all(|g| g.data.iter().all(|&v| v == 0.0)));
+        prop_assert!(checked.grads.0.tensors().all(|g| g.storage.iter().all(|&v| v == 0.0)));
         let before_step = <D<3, 4> as Model<f64>>::PARAMS;
         prop_assert!(checked.numeric_params[..before_step].iter().flatten().all(|&n| n == 0.0));
     }
@@ -577,7 +577,7 @@ proptest! {
     ) {
         let (y, tape) = net.clone().forward_tape(&x);
         let (_, dy) = mse(&y, &t);
-        let flat = |m: &Deep| -> Vec<f64> { m.tensors().flat_map(|t| t.data.iter().copied()).collect::<Vec<_>>() };
+        let flat = |m: &Deep| -> Vec<f64> { m.tensors().flat_map(|t| t.storage.iter().copied()).collect::<Vec<_>>() };
 
         let mut once = Grads::<Deep>::zeroed();
         let dx = net.backward(&tape, &dy, &mut once);

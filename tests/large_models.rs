@@ -95,14 +95,14 @@ fn initializing_a_static_in_place_draws_what_init_draws() {
     let in_place: Vec<u32> = on_small_stack(|| {
         let mut net = NET.lock().unwrap();
         net.initialize_with(Init::HeUniform, &mut Xoshiro256PlusPlus::seed_from_u64(9));
-        net.tensors().flat_map(|t| t.data.iter().map(|v| v.to_bits())).collect()
+        net.tensors().flat_map(|t| t.storage.iter().map(|v| v.to_bits())).collect()
     });
     // `init_with` returns the model by value: run it with room to spare.
     let by_value: Vec<u32> = std::thread::Builder::new()
         .stack_size(8 << 20)
         .spawn(|| {
             let net = Box::new(LeNet5::init_with(Init::HeUniform, &mut Xoshiro256PlusPlus::seed_from_u64(9)));
-            net.tensors().flat_map(|t| t.data.iter().map(|v| v.to_bits())).collect()
+            net.tensors().flat_map(|t| t.storage.iter().map(|v| v.to_bits())).collect()
         })
         .unwrap()
         .join()
@@ -124,7 +124,7 @@ fn truncated_lenet5_weights_name_the_dense_layer_that_falls_short() {
         "weights: layer 7 (Dense<400, 120>), its `weight` (tensor 4), needs 192000 bytes \
          but only 1000 remain (expected 246824 bytes in all, found 11288)"
     );
-    assert!(NET.lock().unwrap().tensors().all(|t| t.data.iter().all(|&v| v == 0.0)));
+    assert!(NET.lock().unwrap().tensors().all(|t| t.storage.iter().all(|&v| v == 0.0)));
 }
 
 fn argmax(values: &[f32; 10]) -> usize {

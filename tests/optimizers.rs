@@ -15,7 +15,7 @@ use std::sync::LazyLock;
 
 use constnet::optim::schedule::{Constant, Cyclic, ExponentialDecay, StepDecay, Warmup};
 use constnet::prelude::*;
-use constnet::{InvalidHyperparameter, Layer, ParamKind};
+use constnet::{Backprop, InvalidHyperparameter, ParamKind};
 use serde::Deserialize;
 
 // ---------------------------------------------------------------------------
@@ -177,7 +177,7 @@ fn dense_params<const I: usize, const O: usize>(layer: &Dense<I, O, f64>) -> Par
 
 /// A typed stack built from a reference case's parameters; `params` reads
 /// a model-shaped value (parameters, gradients or optimiser state) back.
-trait RefNet<const I: usize, const O: usize>: Model<f64> + Layer<[f64; I], Output = [f64; O]> + Clone {
+trait RefNet<const I: usize, const O: usize>: Model<f64> + Backprop<[f64; I], Output = [f64; O]> + Clone {
     fn from_params(params: &[Params]) -> Self;
     fn params(&self) -> Vec<Params>;
 }
@@ -189,8 +189,8 @@ type ThreeLayer<const I: usize, const H1: usize, const H2: usize, const O: usize
 
 impl<const I: usize, const H: usize, const O: usize, A1, A2> RefNet<I, O> for TwoLayer<I, H, O, A1, A2>
 where
-    A1: Default + Clone + Model<f64> + Layer<[f64; H], Output = [f64; H]>,
-    A2: Default + Clone + Model<f64> + Layer<[f64; O], Output = [f64; O]>,
+    A1: Default + Clone + Model<f64> + Backprop<[f64; H], Output = [f64; H]>,
+    A2: Default + Clone + Model<f64> + Backprop<[f64; O], Output = [f64; O]>,
 {
     fn from_params(p: &[Params]) -> Self {
         assert_eq!(p.len(), 2);
@@ -203,7 +203,7 @@ where
 
 impl<const I: usize, const H: usize, const O: usize, A1> RefNet<I, O> for TwoLayerLogits<I, H, O, A1>
 where
-    A1: Default + Clone + Model<f64> + Layer<[f64; H], Output = [f64; H]>,
+    A1: Default + Clone + Model<f64> + Backprop<[f64; H], Output = [f64; H]>,
 {
     fn from_params(p: &[Params]) -> Self {
         assert_eq!(p.len(), 2);
@@ -217,9 +217,9 @@ where
 impl<const I: usize, const H1: usize, const H2: usize, const O: usize, A1, A2, A3> RefNet<I, O>
     for ThreeLayer<I, H1, H2, O, A1, A2, A3>
 where
-    A1: Default + Clone + Model<f64> + Layer<[f64; H1], Output = [f64; H1]>,
-    A2: Default + Clone + Model<f64> + Layer<[f64; H2], Output = [f64; H2]>,
-    A3: Default + Clone + Model<f64> + Layer<[f64; O], Output = [f64; O]>,
+    A1: Default + Clone + Model<f64> + Backprop<[f64; H1], Output = [f64; H1]>,
+    A2: Default + Clone + Model<f64> + Backprop<[f64; H2], Output = [f64; H2]>,
+    A3: Default + Clone + Model<f64> + Backprop<[f64; O], Output = [f64; O]>,
 {
     fn from_params(p: &[Params]) -> Self {
         assert_eq!(p.len(), 3);
@@ -886,7 +886,7 @@ fn optimizer_state_is_model_shaped_and_on_the_stack() {
     assert!(std::mem::size_of::<Adam<f64, Net>>() <= 2 * P * 8 + 128);
     assert!(std::mem::size_of::<SgdMomentum<f64, Net>>() <= P * 8 + 64);
     assert!(std::mem::size_of::<Sgd<f64>>() <= 64);
-    let count = |m: &Net| m.tensors().map(|t| t.data.len()).sum::<usize>();
+    let count = |m: &Net| m.tensors().map(|t| t.storage.len()).sum::<usize>();
     let adam = Adam::<f64, Net>::new(1e-3).unwrap();
     assert_eq!((count(adam.moments().0), count(adam.moments().1)), (P, P));
     // Tensor kinds line up with the model's.

@@ -44,7 +44,7 @@ use std::fmt::Debug;
 use std::sync::LazyLock;
 
 use constnet::prelude::*;
-use constnet::{Layer, Model};
+use constnet::{Backprop, Model};
 use serde::Deserialize;
 
 // ---------------------------------------------------------------------------
@@ -340,7 +340,7 @@ impl<F: Float> Activation for LeakyRelu<F> {
 
 /// A typed stack built from a reference case: its layout, its parameters
 /// in and out, and a per-layer trace of the forward pass.
-trait ReferenceNet<F: Float, const I: usize, const O: usize>: Model<F> + Layer<[F; I], Output = [F; O]> + Clone {
+trait ReferenceNet<F: Float, const I: usize, const O: usize>: Model<F> + Backprop<[F; I], Output = [F; O]> + Clone {
     /// Whether the stack ends with logits (softmax cases: the file's last
     /// activation is `softmax`, applied outside the stack).
     const LOGITS: bool;
@@ -359,7 +359,7 @@ trait ReferenceNet<F: Float, const I: usize, const O: usize>: Model<F> + Layer<[
 /// dL/dz of an activation at `z`, given dL/da: its backward pass.
 fn activation_backward<F: Float, A, const N: usize>(act: &A, z: &[F; N], da: &[F; N]) -> [F; N]
 where
-    A: Layer<[F; N], Output = [F; N]> + Forward + Clone,
+    A: Backprop<[F; N], Output = [F; N]> + Forward + Clone,
 {
     let (_, tape) = act.clone().forward_tape(z);
     act.backward(&tape, da, &mut act.clone())
@@ -376,8 +376,8 @@ type ThreeLayer<const I: usize, const H1: usize, const H2: usize, const O: usize
 impl<F, const I: usize, const H: usize, const O: usize, A1, A2> ReferenceNet<F, I, O> for TwoLayer<I, H, O, A1, A2, F>
 where
     F: Float,
-    A1: Activation + Model<F> + Layer<[F; H], Output = [F; H]>,
-    A2: Activation + Model<F> + Layer<[F; O], Output = [F; O]>,
+    A1: Activation + Model<F> + Backprop<[F; H], Output = [F; H]>,
+    A2: Activation + Model<F> + Backprop<[F; O], Output = [F; O]>,
 {
     const LOGITS: bool = false;
     fn layout() -> Vec<(usize, usize, &'static str)> {
@@ -406,7 +406,7 @@ where
 impl<F, const I: usize, const H: usize, const O: usize, A1> ReferenceNet<F, I, O> for TwoLayerLogits<I, H, O, A1, F>
 where
     F: Float,
-    A1: Activation + Model<F> + Layer<[F; H], Output = [F; H]>,
+    A1: Activation + Model<F> + Backprop<[F; H], Output = [F; H]>,
 {
     const LOGITS: bool = true;
     fn layout() -> Vec<(usize, usize, &'static str)> {
@@ -435,9 +435,9 @@ impl<F, const I: usize, const H1: usize, const H2: usize, const O: usize, A1, A2
     for ThreeLayer<I, H1, H2, O, A1, A2, A3, F>
 where
     F: Float,
-    A1: Activation + Model<F> + Layer<[F; H1], Output = [F; H1]>,
-    A2: Activation + Model<F> + Layer<[F; H2], Output = [F; H2]>,
-    A3: Activation + Model<F> + Layer<[F; O], Output = [F; O]>,
+    A1: Activation + Model<F> + Backprop<[F; H1], Output = [F; H1]>,
+    A2: Activation + Model<F> + Backprop<[F; H2], Output = [F; H2]>,
+    A3: Activation + Model<F> + Backprop<[F; O], Output = [F; O]>,
 {
     const LOGITS: bool = false;
     fn layout() -> Vec<(usize, usize, &'static str)> {
@@ -721,7 +721,7 @@ const TABLE_LEN: usize = 11;
 /// element-wise activation on the table's x.
 fn check_elementwise<A>(name: &str, act: A, expected: &Elementwise)
 where
-    A: Layer<[f64; TABLE_LEN], Output = [f64; TABLE_LEN]> + Forward + Clone,
+    A: Backprop<[f64; TABLE_LEN], Output = [f64; TABLE_LEN]> + Forward + Clone,
 {
     let table = &REFERENCE.activations;
     let x: [f64; TABLE_LEN] = arr(&table.x);

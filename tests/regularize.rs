@@ -20,7 +20,7 @@ fn net() -> Net {
 
 /// Every parameter, with its kind, in tensor order.
 fn flat(model: &Net) -> Vec<(ParamKind, f64)> {
-    model.tensors().flat_map(|t| t.data.iter().map(move |&v| (t.kind, v))).collect()
+    model.tensors().flat_map(|t| t.storage.iter().map(move |&v| (t.kind, v))).collect()
 }
 
 fn gradient(penalty: &Penalty<f64>, model: &Net) -> Vec<(ParamKind, f64)> {
@@ -104,11 +104,11 @@ fn gradients_match_finite_differences() {
                 let mut m = base.clone();
                 let mut index = k;
                 for t in m.tensors_mut() {
-                    if index < t.data.len() {
-                        t.data[index] += delta;
+                    if index < t.storage.len() {
+                        t.storage[index] += delta;
                         break;
                     }
-                    index -= t.data.len();
+                    index -= t.storage.len();
                 }
                 penalty.value(&m)
             };

@@ -1,7 +1,10 @@
 //! Activation functions: parameter-free layers that work for any width.
 //!
 //! Each is a zero-sized type (or, for [`Step`] and [`LeakyRelu`], a type that
-//! holds one hyper-parameter) implementing [`Layer`] for every `[F; N]`.
+//! holds one hyper-parameter) implementing [`Layer`] for a vector `[F; N]`,
+//! a 1-D feature map `[[F; L]; C]`, an image `[[[F; W]; H]; C]` and a
+//! [`Batch`](crate::Batch) of any of them. An element-wise function does not
+//! care what an axis means, so it needs no adapter.
 //! Derivatives follow PyTorch: ReLU′(0) = 0, LeakyReLU′(0) = slope.
 //! NaN inputs give NaN outputs and gradients (IEEE propagation, no panic),
 //! except where the function itself discards its input: `Step`, and `Relu`
@@ -13,7 +16,7 @@ use core::fmt;
 use rand::Rng;
 
 use crate::model::{Tensor, TensorMut, write_float};
-use crate::{Float, Init, Layer, Model, Module};
+use crate::{Backprop, Float, Init, Layer, Mode, Model, Module, PerSample, Values};
 
 /// An element-wise activation: y = f(x), with f′ computed from whichever of
 /// x or y the tape keeps.
@@ -26,12 +29,13 @@ trait Elementwise<F: Float> {
     fn derivative(&self, taped: F) -> F;
 }
 
-/// Implements `Model` (no parameters) and `Layer` (element-wise) for the
-/// activations; `$zero` is the activation with its default
-/// hyper-parameters, as a constant, and `$value` writes the activation as a
-/// Rust expression.
+/// Implements `Model` (no parameters), `Layer` and `Backprop` (element-wise,
+/// on vectors, feature maps, images and batches of them) for the
+/// activations. `$layer` is the activation's type for inputs of float type
+/// `F`, `$zero` the activation with its default hyper-parameters, as a
+/// constant, and `$value` writes the activation as a Rust expression.
 macro_rules! elementwise_layer {
-    ($name:ident $(<$f:ident>)? = $zero:expr, |$this:ident, $out:ident| $value:expr) => {
+    ($name:ident $(<$f:ident>)? for $layer:ty = $zero:expr, |$this:ident, $out:ident| $value:expr) => {
         impl$(<$f>)? Module for $name $(<$f>)? {}
 
         impl<F: Float> Model<F> for $name $(<$f>)? {
@@ -53,50 +57,54 @@ macro_rules! elementwise_layer {
             }
         }
 
-        impl<F: Float, const N: usize> Layer<[F; N]> for $name $(<$f>)? {
-            type Output = [F; N];
-            type Tape = [F; N];
+        /// A batch, sample by sample: element by element, the same bits.
+        impl$(<$f>)? PerSample for $name $(<$f>)? {}
+
+        elementwise_on!($layer, [const N], [F; N]);
+        elementwise_on!($layer, [const L, const C], [[F; L]; C]);
+        elementwise_on!($layer, [const W, const H, const C], [[[F; W]; H]; C]);
+    };
+}
+
+/// `Layer` and `Backprop` of the element-wise activation `$layer` on
+/// samples of shape `$shape` (a vector, a 1-D feature map, an image), one
+/// body for all of them through [`Values`]. The shape names `F` directly,
+/// so that float literals infer the activation's float type.
+macro_rules! elementwise_on {
+    ($layer:ty, [$(const $g:ident),*], $shape:ty) => {
+        impl<F: Float, $(const $g: usize),*> Layer<$shape> for $layer
+        where
+            Self: Elementwise<F>,
+        {
+            type Output = $shape;
 
             #[inline]
-            fn eval(&self, x: &[F; N]) -> [F; N] {
-                // An in-place loop rather than `array::map`, which the
-                // compiler vectorises far less reliably.
+            fn eval(&self, x: &$shape) -> $shape {
+                // An in-place loop rather than a `map`, which the compiler
+                // vectorises far less reliably.
                 let mut y = *x;
-                for v in y.iter_mut() {
-                    *v = self.apply(*v);
-                }
+                y.for_each_mut(&mut |v| *v = self.apply(*v));
                 y
             }
+        }
 
-            fn eval_tape(&mut self, x: &[F; N]) -> ([F; N], [F; N]) {
+        impl<F: Float, $(const $g: usize,)* M: Mode> Backprop<$shape, M> for $layer
+        where
+            Self: Elementwise<F>,
+        {
+            /// The input or the output, whichever the derivative needs.
+            type Tape = $shape;
+
+            fn eval_tape(&mut self, x: &$shape) -> ($shape, $shape) {
                 let y = self.eval(x);
                 let taped = if <Self as Elementwise<F>>::TAPES_INPUT { *x } else { y };
                 (y, taped)
             }
 
-            fn backprop(&self, taped: &[F; N], dy: &[F; N], _grads: &mut Self) -> [F; N] {
-                core::array::from_fn(|k| dy[k] * self.derivative(taped[k]))
-            }
-        }
-
-        /// A batch is transformed row by row.
-        impl<F: Float, const N: usize, const B: usize> Layer<[[F; N]; B]> for $name $(<$f>)? {
-            type Output = [[F; N]; B];
-            type Tape = [[F; N]; B];
-
-            #[inline]
-            fn eval(&self, x: &[[F; N]; B]) -> [[F; N]; B] {
-                core::array::from_fn(|b| Layer::<[F; N]>::eval(self, &x[b]))
-            }
-
-            fn eval_tape(&mut self, x: &[[F; N]; B]) -> ([[F; N]; B], [[F; N]; B]) {
-                let y = Layer::<[[F; N]; B]>::eval(self, x);
-                let taped = if <Self as Elementwise<F>>::TAPES_INPUT { *x } else { y };
-                (y, taped)
-            }
-
-            fn backprop(&self, taped: &[[F; N]; B], dy: &[[F; N]; B], grads: &mut Self) -> [[F; N]; B] {
-                core::array::from_fn(|b| Layer::<[F; N]>::backprop(self, &taped[b], &dy[b], grads))
+            fn backprop(&self, taped: &$shape, dy: &$shape, _grads: &mut Self) -> $shape {
+                let mut dx = *dy;
+                dx.zip_mut(taped, &mut |d, t| *d = *d * self.derivative(t));
+                dx
             }
         }
     };
@@ -122,7 +130,7 @@ impl<F: Float> Elementwise<F> for Sigmoid {
         y * (F::one() - y)
     }
 }
-elementwise_layer!(Sigmoid = Sigmoid, |_this, out| out.write_str("constnet::layers::Sigmoid"));
+elementwise_layer!(Sigmoid for Sigmoid = Sigmoid, |_this, out| out.write_str("constnet::layers::Sigmoid"));
 
 /// The hyperbolic tangent, in (−1, 1).
 ///
@@ -148,7 +156,7 @@ impl<F: Float> Elementwise<F> for Tanh {
         F::one() - y * y
     }
 }
-elementwise_layer!(Tanh = Tanh, |_this, out| out.write_str("constnet::layers::Tanh"));
+elementwise_layer!(Tanh for Tanh = Tanh, |_this, out| out.write_str("constnet::layers::Tanh"));
 
 /// The rectified linear unit max(0, x); its derivative at 0 is 0, as in
 /// PyTorch. A NaN input gives a NaN output, as `torch.relu` does.
@@ -174,7 +182,7 @@ impl<F: Float> Elementwise<F> for Relu {
         if y > F::zero() { F::one() } else { F::zero() }
     }
 }
-elementwise_layer!(Relu = Relu, |_this, out| out.write_str("constnet::layers::Relu"));
+elementwise_layer!(Relu for Relu = Relu, |_this, out| out.write_str("constnet::layers::Relu"));
 
 /// The leaky ReLU: x for x > 0, `slope`·x otherwise (slope 0.01 by default,
 /// as PyTorch). Its derivative at 0 is `slope`, as in PyTorch.
@@ -222,7 +230,7 @@ impl<F: Float> Elementwise<F> for LeakyRelu<F> {
         if x > F::zero() { F::one() } else { self.slope }
     }
 }
-elementwise_layer!(LeakyRelu<F> = LeakyRelu::DEFAULT, |this, out| {
+elementwise_layer!(LeakyRelu<F> for LeakyRelu<F> = LeakyRelu::DEFAULT, |this, out| {
     out.write_str("constnet::layers::LeakyRelu::new(")?;
     write_float(out, this.slope)?;
     out.write_char(')')
@@ -270,7 +278,7 @@ impl<F: Float> Elementwise<F> for Step<F> {
         F::zero()
     }
 }
-elementwise_layer!(Step<F> = Step::new(F::ZERO), |this, out| {
+elementwise_layer!(Step<F> for Step<F> = Step::new(F::ZERO), |this, out| {
     out.write_str("constnet::layers::Step::new(")?;
     write_float(out, this.threshold)?;
     out.write_char(')')
@@ -291,4 +299,4 @@ impl<F: Float> Elementwise<F> for Identity {
         F::one()
     }
 }
-elementwise_layer!(Identity = Identity, |_this, out| out.write_str("constnet::layers::Identity"));
+elementwise_layer!(Identity for Identity = Identity, |_this, out| out.write_str("constnet::layers::Identity"));

@@ -10,7 +10,7 @@ use rand::Rng;
 
 use crate::layer::SameShape;
 use crate::model::{Tensor, TensorMut, weight_and_bias, weight_and_bias_mut, write_array};
-use crate::{Float, Init, Layer, Model, Module};
+use crate::{Backprop, Float, Init, Layer, Layout, Mode, Model, Module, PerSample, Shape};
 
 /// Writes a nested array `[[[F; K]; …]]` as a Rust literal, each level a
 /// bracketed, comma-separated list, innermost rows through [`write_array`].
@@ -100,6 +100,12 @@ impl<const CI: usize, const CO: usize, const K: usize, const LO: usize, const S:
         &self.weight
     }
 
+    /// Replaces the weight (PyTorch layout `[CO][CI][K]`) and the bias.
+    pub fn set_weights(&mut self, weight: &[[[F; K]; CI]; CO], bias: &[F; CO]) {
+        self.weight = *weight;
+        self.bias = *bias;
+    }
+
     /// The bias.
     pub const fn bias(&self) -> &[F; CO] {
         &self.bias
@@ -128,11 +134,16 @@ impl<const CI: usize, const CO: usize, const K: usize, const LO: usize, const S:
     }
 
     fn tensors(&self) -> impl Iterator<Item = Tensor<'_, F>> {
-        weight_and_bias(self.weight.as_flattened().as_flattened(), &self.bias)
+        weight_and_bias(Shape::new([CO, CI, K]), Layout::PyTorch, self.weight.as_flattened().as_flattened(), &self.bias)
     }
 
     fn tensors_mut(&mut self) -> impl Iterator<Item = TensorMut<'_, F>> {
-        weight_and_bias_mut(self.weight.as_flattened_mut().as_flattened_mut(), &mut self.bias)
+        weight_and_bias_mut(
+            Shape::new([CO, CI, K]),
+            Layout::PyTorch,
+            self.weight.as_flattened_mut().as_flattened_mut(),
+            &mut self.bias,
+        )
     }
 
     fn write_rust<W: fmt::Write>(&self, out: &mut W) -> fmt::Result {
@@ -211,6 +222,12 @@ impl<const CI: usize, const CO: usize, const K: usize, const LO: usize, const S:
     }
 }
 
+/// A batch runs sample by sample, in order.
+impl<const CI: usize, const CO: usize, const K: usize, const LO: usize, const S: usize, const P: usize, F> PerSample
+    for Conv1d<CI, CO, K, LO, S, P, F>
+{
+}
+
 /// One sample `[[F; L]; C]`, with `C` required to be `CI` through
 /// [`SameShape`] and `LO` checked against `L` at compile time.
 impl<
@@ -228,26 +245,13 @@ where
     [[F; L]; C]: SameShape<[[F; L]; CI]>,
 {
     type Output = [[F; LO]; CO];
-    /// The layer's input.
-    type Tape = [[F; L]; CI];
 
     fn eval(&self, x: &[[F; L]; C]) -> [[F; LO]; CO] {
         conv1d_check!();
         self.forward_one(x.as_shape())
     }
-
-    fn eval_tape(&mut self, x: &[[F; L]; C]) -> ([[F; LO]; CO], [[F; L]; CI]) {
-        conv1d_check!();
-        (self.forward_one(x.as_shape()), *x.as_shape())
-    }
-
-    fn backprop(&self, x: &[[F; L]; CI], dy: &[[F; LO]; CO], grads: &mut Self) -> [[F; L]; C] {
-        conv1d_check!();
-        SameShape::from_shape(self.backward_one(x, dy, grads))
-    }
 }
 
-/// A batch `[[[F; L]; C]; B]`, sample by sample, in order.
 impl<
     const CI: usize,
     const CO: usize,
@@ -257,30 +261,23 @@ impl<
     const P: usize,
     const C: usize,
     const L: usize,
-    const B: usize,
     F: Float,
-> Layer<[[[F; L]; C]; B]> for Conv1d<CI, CO, K, LO, S, P, F>
+    M: Mode,
+> Backprop<[[F; L]; C], M> for Conv1d<CI, CO, K, LO, S, P, F>
 where
     [[F; L]; C]: SameShape<[[F; L]; CI]>,
 {
-    type Output = [[[F; LO]; CO]; B];
-    /// The layer's inputs.
-    type Tape = [[[F; L]; CI]; B];
+    /// The layer's input.
+    type Tape = [[F; L]; CI];
 
-    fn eval(&self, x: &[[[F; L]; C]; B]) -> [[[F; LO]; CO]; B] {
+    fn eval_tape(&mut self, x: &[[F; L]; C]) -> ([[F; LO]; CO], [[F; L]; CI]) {
         conv1d_check!();
-        core::array::from_fn(|b| self.forward_one(x[b].as_shape()))
+        (self.forward_one(x.as_shape()), *x.as_shape())
     }
 
-    fn eval_tape(&mut self, x: &[[[F; L]; C]; B]) -> ([[[F; LO]; CO]; B], [[[F; L]; CI]; B]) {
+    fn backprop(&self, x: &[[F; L]; CI], dy: &[[F; LO]; CO], grads: &mut Self) -> [[F; L]; C] {
         conv1d_check!();
-        (self.eval(x), core::array::from_fn(|b| *x[b].as_shape()))
-    }
-
-    fn backprop(&self, x: &[[[F; L]; CI]; B], dy: &[[[F; LO]; CO]; B], grads: &mut Self) -> [[[F; L]; C]; B] {
-        conv1d_check!();
-        // `from_fn` runs b = 0, 1, … in order: the per-sample accumulation.
-        core::array::from_fn(|b| SameShape::from_shape(self.backward_one(&x[b], &dy[b], grads)))
+        SameShape::from_shape(self.backward_one(x, dy, grads))
     }
 }
 
@@ -298,9 +295,10 @@ where
 /// # Layouts
 ///
 /// PyTorch's: a 1-D input is `[[F; L]; C]` (channels, then length), a 2-D
-/// input is `[[[F; W]; H]; C]` (channels, height, width: CHW). A batch adds
-/// an outer `[…; B]` and runs sample by sample, in order, so a batched
-/// output or gradient has exactly the bits of the per-sample ones.
+/// input is `[[[F; W]; H]; C]` (channels, height, width: CHW). A batch is a
+/// [`Batch`](crate::Batch) of them (NCL, NCHW) and runs sample by sample, in
+/// order, so a batched output or gradient has exactly the bits of the
+/// per-sample ones.
 ///
 /// # Computed shapes, checked at compile time
 ///
@@ -397,6 +395,12 @@ impl<
         &self.weight
     }
 
+    /// Replaces the weight (PyTorch layout `[CO][CI][K][K]`) and the bias.
+    pub fn set_weights(&mut self, weight: &[[[[F; K]; K]; CI]; CO], bias: &[F; CO]) {
+        self.weight = *weight;
+        self.bias = *bias;
+    }
+
     /// The bias.
     pub const fn bias(&self) -> &[F; CO] {
         &self.bias
@@ -441,11 +445,21 @@ impl<
     }
 
     fn tensors(&self) -> impl Iterator<Item = Tensor<'_, F>> {
-        weight_and_bias(self.weight.as_flattened().as_flattened().as_flattened(), &self.bias)
+        weight_and_bias(
+            Shape::new([CO, CI, K, K]),
+            Layout::PyTorch,
+            self.weight.as_flattened().as_flattened().as_flattened(),
+            &self.bias,
+        )
     }
 
     fn tensors_mut(&mut self) -> impl Iterator<Item = TensorMut<'_, F>> {
-        weight_and_bias_mut(self.weight.as_flattened_mut().as_flattened_mut().as_flattened_mut(), &mut self.bias)
+        weight_and_bias_mut(
+            Shape::new([CO, CI, K, K]),
+            Layout::PyTorch,
+            self.weight.as_flattened_mut().as_flattened_mut().as_flattened_mut(),
+            &mut self.bias,
+        )
     }
 
     fn write_rust<W: fmt::Write>(&self, out: &mut W) -> fmt::Result {
@@ -561,6 +575,20 @@ impl<
     }
 }
 
+/// A batch runs sample by sample, in order.
+impl<
+    const CI: usize,
+    const CO: usize,
+    const K: usize,
+    const HO: usize,
+    const WO: usize,
+    const S: usize,
+    const P: usize,
+    F,
+> PerSample for Conv2d<CI, CO, K, HO, WO, S, P, F>
+{
+}
+
 /// One sample `[[[F; W]; H]; C]` (CHW), with `C` required to be `CI`
 /// through [`SameShape`] and `HO`, `WO` checked against `H`, `W` at compile
 /// time.
@@ -581,26 +609,13 @@ where
     [[[F; W]; H]; C]: SameShape<[[[F; W]; H]; CI]>,
 {
     type Output = [[[F; WO]; HO]; CO];
-    /// The layer's input.
-    type Tape = [[[F; W]; H]; CI];
 
     fn eval(&self, x: &[[[F; W]; H]; C]) -> [[[F; WO]; HO]; CO] {
         conv2d_check!();
         self.forward_one(x.as_shape())
     }
-
-    fn eval_tape(&mut self, x: &[[[F; W]; H]; C]) -> ([[[F; WO]; HO]; CO], [[[F; W]; H]; CI]) {
-        conv2d_check!();
-        (self.forward_one(x.as_shape()), *x.as_shape())
-    }
-
-    fn backprop(&self, x: &[[[F; W]; H]; CI], dy: &[[[F; WO]; HO]; CO], grads: &mut Self) -> [[[F; W]; H]; C] {
-        conv2d_check!();
-        SameShape::from_shape(self.backward_one(x, dy, grads))
-    }
 }
 
-/// A batch `[[[[F; W]; H]; C]; B]` (NCHW), sample by sample, in order.
 impl<
     const CI: usize,
     const CO: usize,
@@ -612,34 +627,22 @@ impl<
     const C: usize,
     const H: usize,
     const W: usize,
-    const B: usize,
     F: Float,
-> Layer<[[[[F; W]; H]; C]; B]> for Conv2d<CI, CO, K, HO, WO, S, P, F>
+    M: Mode,
+> Backprop<[[[F; W]; H]; C], M> for Conv2d<CI, CO, K, HO, WO, S, P, F>
 where
     [[[F; W]; H]; C]: SameShape<[[[F; W]; H]; CI]>,
 {
-    type Output = [[[[F; WO]; HO]; CO]; B];
-    /// The layer's inputs.
-    type Tape = [[[[F; W]; H]; CI]; B];
+    /// The layer's input.
+    type Tape = [[[F; W]; H]; CI];
 
-    fn eval(&self, x: &[[[[F; W]; H]; C]; B]) -> [[[[F; WO]; HO]; CO]; B] {
+    fn eval_tape(&mut self, x: &[[[F; W]; H]; C]) -> ([[[F; WO]; HO]; CO], [[[F; W]; H]; CI]) {
         conv2d_check!();
-        core::array::from_fn(|b| self.forward_one(x[b].as_shape()))
+        (self.forward_one(x.as_shape()), *x.as_shape())
     }
 
-    fn eval_tape(&mut self, x: &[[[[F; W]; H]; C]; B]) -> ([[[[F; WO]; HO]; CO]; B], [[[[F; W]; H]; CI]; B]) {
+    fn backprop(&self, x: &[[[F; W]; H]; CI], dy: &[[[F; WO]; HO]; CO], grads: &mut Self) -> [[[F; W]; H]; C] {
         conv2d_check!();
-        (self.eval(x), core::array::from_fn(|b| *x[b].as_shape()))
-    }
-
-    fn backprop(
-        &self,
-        x: &[[[[F; W]; H]; CI]; B],
-        dy: &[[[[F; WO]; HO]; CO]; B],
-        grads: &mut Self,
-    ) -> [[[[F; W]; H]; C]; B] {
-        conv2d_check!();
-        // `from_fn` runs b = 0, 1, … in order: the per-sample accumulation.
-        core::array::from_fn(|b| SameShape::from_shape(self.backward_one(&x[b], &dy[b], grads)))
+        SameShape::from_shape(self.backward_one(x, dy, grads))
     }
 }

@@ -7,7 +7,7 @@ use rand::Rng;
 use crate::kernel::{axpy, dot, matvec_t};
 use crate::layer::SameShape;
 use crate::model::{Tensor, TensorMut, weight_and_bias, weight_and_bias_mut, write_array};
-use crate::{Float, Init, Layer, Model, Module};
+use crate::{Backprop, Float, Init, Layer, Layout, Mode, Model, Module, PerSample, Shape};
 
 /// A fully connected layer from `I` inputs to `O` outputs: z = W·x + b.
 ///
@@ -95,11 +95,11 @@ impl<const I: usize, const O: usize, F: Float> Model<F> for Dense<I, O, F> {
     }
 
     fn tensors(&self) -> impl Iterator<Item = Tensor<'_, F>> {
-        weight_and_bias(self.weight_t.as_flattened(), &self.bias)
+        weight_and_bias(Shape::new([O, I]), Layout::Transposed, self.weight_t.as_flattened(), &self.bias)
     }
 
     fn tensors_mut(&mut self) -> impl Iterator<Item = TensorMut<'_, F>> {
-        weight_and_bias_mut(self.weight_t.as_flattened_mut(), &mut self.bias)
+        weight_and_bias_mut(Shape::new([O, I]), Layout::Transposed, self.weight_t.as_flattened_mut(), &mut self.bias)
     }
 
     fn write_rust<W: fmt::Write>(&self, out: &mut W) -> fmt::Result {
@@ -116,28 +116,41 @@ impl<const I: usize, const O: usize, F: Float> Model<F> for Dense<I, O, F> {
     }
 }
 
-/// Accepts any `[F; N]` so that a wrong width is reported through
-/// [`SameShape`], which names both widths.
-impl<const I: usize, const O: usize, const N: usize, F: Float> Layer<[F; N]> for Dense<I, O, F>
+/// A batch runs sample by sample, in order, through the single-sample
+/// kernels: each output has exactly the bits of a per-sample
+/// [`eval`](Layer::eval), and the gradients those of per-sample
+/// accumulation.
+impl<const I: usize, const O: usize, F> PerSample for Dense<I, O, F> {}
+
+/// Accepts any input and requires it to be [`SameShape`] as `[F; I]`, so
+/// that a wrong width, or a feature map or a plain array of samples where
+/// a vector belongs, is reported naming both shapes.
+impl<const I: usize, const O: usize, X, F: Float> Layer<X> for Dense<I, O, F>
 where
-    [F; N]: SameShape<[F; I]>,
+    X: SameShape<[F; I]>,
 {
     type Output = [F; O];
-    /// The layer's input.
-    type Tape = [F; I];
 
     #[inline]
-    fn eval(&self, x: &[F; N]) -> [F; O] {
+    fn eval(&self, x: &X) -> [F; O] {
         let mut z = self.bias;
         matvec_t(&mut z, &self.weight_t, x.as_shape());
         z
     }
+}
 
-    fn eval_tape(&mut self, x: &[F; N]) -> ([F; O], [F; I]) {
+impl<const I: usize, const O: usize, X, F: Float, M: Mode> Backprop<X, M> for Dense<I, O, F>
+where
+    X: SameShape<[F; I]>,
+{
+    /// The layer's input.
+    type Tape = [F; I];
+
+    fn eval_tape(&mut self, x: &X) -> ([F; O], [F; I]) {
         (self.eval(x), *x.as_shape())
     }
 
-    fn backprop(&self, x: &[F; I], dy: &[F; O], grads: &mut Self) -> [F; N] {
+    fn backprop(&self, x: &[F; I], dy: &[F; O], grads: &mut Self) -> X {
         for (g, &d) in grads.bias.iter_mut().zip(dy) {
             *g = *g + d;
         }
@@ -149,33 +162,5 @@ where
         // dL/dx[i] = Σ_o W[o][i]·dy[o]: a dot product with a stored column.
         let dx: [F; I] = core::array::from_fn(|i| dot(&self.weight_t[i], dy));
         SameShape::from_shape(dx)
-    }
-}
-
-/// A batch `[[F; N]; B]` runs sample by sample, in order, through the
-/// single-sample kernels: each output has exactly the bits of a per-sample
-/// [`eval`](Layer::eval), and the gradients those of per-sample
-/// accumulation.
-impl<const I: usize, const O: usize, const N: usize, const B: usize, F: Float> Layer<[[F; N]; B]> for Dense<I, O, F>
-where
-    [F; N]: SameShape<[F; I]>,
-{
-    type Output = [[F; O]; B];
-    /// The layer's inputs.
-    type Tape = [[F; I]; B];
-
-    #[inline]
-    fn eval(&self, x: &[[F; N]; B]) -> [[F; O]; B] {
-        core::array::from_fn(|b| <Self as Layer<[F; I]>>::eval(self, x[b].as_shape()))
-    }
-
-    fn eval_tape(&mut self, x: &[[F; N]; B]) -> ([[F; O]; B], [[F; I]; B]) {
-        (self.eval(x), core::array::from_fn(|b| *x[b].as_shape()))
-    }
-
-    fn backprop(&self, x: &[[F; I]; B], dy: &[[F; O]; B], grads: &mut Self) -> [[F; N]; B] {
-        // `from_fn` calls the closure for b = 0, 1, … in order, so the
-        // gradients accumulate in the same order as a per-sample loop.
-        core::array::from_fn(|b| SameShape::from_shape(<Self as Layer<[F; I]>>::backprop(self, &x[b], &dy[b], grads)))
     }
 }

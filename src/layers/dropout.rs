@@ -5,7 +5,7 @@ use core::fmt;
 use rand::Rng;
 
 use crate::model::{Tensor, TensorMut, write_float};
-use crate::{Float, Init, InvalidHyperparameter, Layer, Model, Module};
+use crate::{Backprop, Float, Init, InvalidHyperparameter, Layer, Mode, Model, Module, PerSample, Values};
 
 /// Inverted dropout, as PyTorch's `Dropout(p)`: in training each element is
 /// zeroed with probability `p` and the kept ones are scaled by 1/(1 − p), so
@@ -60,13 +60,70 @@ impl<F: Float> Dropout<F> {
         self.p
     }
 
-    /// The mask for `N` elements: 0 for a dropped element, 1/(1 − p) for a
-    /// kept one (PyTorch multiplies by this precomputed scale too).
-    fn draw_mask<const N: usize>(&mut self) -> [F; N] {
-        let scale = F::one() / (F::one() - self.p);
-        // Keep an element when a uniform 32-bit draw is at least p·2³².
-        let threshold = (self.p.as_f64() * 4_294_967_296.0) as u64;
-        core::array::from_fn(|_| if (self.next_u64() >> 32) >= threshold { scale } else { F::zero() })
+    /// How a training mask is drawn: a kept element is multiplied by the
+    /// scale 1/(1 − p) (PyTorch multiplies by this precomputed scale too),
+    /// and an element is kept when a uniform 32-bit draw is at least the
+    /// threshold p·2³².
+    fn keep_rule(&self) -> (F, u64) {
+        (F::one() / (F::one() - self.p), (self.p.as_f64() * 4_294_967_296.0) as u64)
+    }
+
+    /// The mask of a training pass in mode `M` for a tensor of type `X`:
+    /// drawn element by element in row-major order in training mode, ones
+    /// in evaluation mode.
+    fn draw<X: Values<Scalar = F>, M: Mode>(&mut self) -> X {
+        let mut mask = X::ZEROS;
+        if M::TRAINING {
+            let (scale, threshold) = self.keep_rule();
+            mask.for_each_mut(&mut |m| *m = if (self.next_u64() >> 32) >= threshold { scale } else { F::zero() });
+        } else {
+            mask.for_each_mut(&mut |m| *m = F::one());
+        }
+        mask
+    }
+
+    /// The training pass of one sample with a mask given by the caller
+    /// instead of drawn from the generator: `keep` is 1 where an element is
+    /// kept and 0 where
+    /// it is dropped (PyTorch's mask), so y = x·keep·1/(1 − p). Returns the
+    /// output and the tape for [`Backprop::backprop`] (in either mode),
+    /// which then gives dX = dY·keep·1/(1 − p) — the pass to test against a
+    /// reference whose mask is known. The generator is not advanced.
+    ///
+    /// # Errors
+    ///
+    /// [`InvalidHyperparameter`] naming `"dropout mask"` if an element of
+    /// `keep` is neither 0 nor 1.
+    ///
+    /// ```
+    /// use constnet::prelude::*;
+    /// use constnet::Backprop;
+    ///
+    /// let dropout = Dropout::<f64>::new(0.5, 0).unwrap();
+    /// let (y, mask) = dropout.with_mask(&[1.0, 2.0, 3.0], &[1.0, 0.0, 1.0]).unwrap();
+    /// assert_eq!(y, [2.0, 0.0, 6.0]);
+    /// let dx = <Dropout<f64> as Backprop<[f64; 3]>>::backprop(&dropout, &mask, &[1.0; 3], &mut Dropout::zeroed());
+    /// assert_eq!(dx, [2.0, 0.0, 2.0]);
+    /// assert!(dropout.with_mask(&[1.0], &[0.5]).is_err());
+    /// ```
+    pub fn with_mask<X>(&self, x: &X, keep: &X) -> Result<(X, X), InvalidHyperparameter>
+    where
+        X: Values<Scalar = F>,
+        Self: Backprop<X, Tape = X>,
+    {
+        let mut invalid = None;
+        keep.for_each(&mut |k| {
+            if invalid.is_none() && k != F::zero() && k != F::one() {
+                invalid = Some(k);
+            }
+        });
+        if let Some(k) = invalid {
+            return Err(InvalidHyperparameter { name: "dropout mask", value: k.as_f64(), expected: "0 or 1" });
+        }
+        let (scale, _) = self.keep_rule();
+        let mut mask = *keep;
+        mask.for_each_mut(&mut |m| *m = *m * scale);
+        Ok((apply_mask(x, &mask), mask))
     }
 
     /// SplitMix64 (Steele, Lea & Flood): one 64-bit add, two multiplies.
@@ -105,40 +162,48 @@ impl<F: Float> Model<F> for Dropout<F> {
     }
 }
 
-impl<F: Float, const N: usize> Layer<[F; N]> for Dropout<F> {
-    type Output = [F; N];
-    /// The mask: 0 or 1/(1 − p) per element.
-    type Tape = [F; N];
+/// A batch draws its masks sample by sample, in order.
+impl<F> PerSample for Dropout<F> {}
 
-    fn eval(&self, x: &[F; N]) -> [F; N] {
-        *x
-    }
+/// `Layer` and `Backprop` of dropout on samples of shape `$shape`, one body
+/// for all of them through [`Values`].
+macro_rules! dropout_on {
+    ([$(const $g:ident),*], $shape:ty) => {
+        impl<F: Float, $(const $g: usize),*> Layer<$shape> for Dropout<F> {
+            type Output = $shape;
 
-    fn eval_tape(&mut self, x: &[F; N]) -> ([F; N], [F; N]) {
-        let mask: [F; N] = self.draw_mask();
-        (core::array::from_fn(|k| x[k] * mask[k]), mask)
-    }
+            /// Inference: the identity.
+            fn eval(&self, x: &$shape) -> $shape {
+                *x
+            }
+        }
 
-    fn backprop(&self, mask: &[F; N], dy: &[F; N], _grads: &mut Self) -> [F; N] {
-        core::array::from_fn(|k| dy[k] * mask[k])
-    }
+        /// In [`TrainMode`](crate::TrainMode), a fresh mask from the layer's
+        /// generator; in [`EvalMode`](crate::EvalMode), the identity (a mask
+        /// of ones, which changes no bit of the input or the gradient).
+        impl<F: Float, $(const $g: usize,)* M: Mode> Backprop<$shape, M> for Dropout<F> {
+            /// The mask: 0 or 1/(1 − p) per element (1 in evaluation mode).
+            type Tape = $shape;
+
+            fn eval_tape(&mut self, x: &$shape) -> ($shape, $shape) {
+                let mask = self.draw::<$shape, M>();
+                (apply_mask(x, &mask), mask)
+            }
+
+            fn backprop(&self, mask: &$shape, dy: &$shape, _grads: &mut Self) -> $shape {
+                apply_mask(dy, mask)
+            }
+        }
+    };
 }
 
-/// A batch draws an independent mask per sample, row by row.
-impl<F: Float, const N: usize, const B: usize> Layer<[[F; N]; B]> for Dropout<F> {
-    type Output = [[F; N]; B];
-    type Tape = [[F; N]; B];
+dropout_on!([const N], [F; N]);
+dropout_on!([const L, const C], [[F; L]; C]);
+dropout_on!([const W, const H, const C], [[[F; W]; H]; C]);
 
-    fn eval(&self, x: &[[F; N]; B]) -> [[F; N]; B] {
-        *x
-    }
-
-    fn eval_tape(&mut self, x: &[[F; N]; B]) -> ([[F; N]; B], [[F; N]; B]) {
-        let masks: [[F; N]; B] = core::array::from_fn(|_| self.draw_mask());
-        (core::array::from_fn(|b| core::array::from_fn(|k| x[b][k] * masks[b][k])), masks)
-    }
-
-    fn backprop(&self, masks: &[[F; N]; B], dy: &[[F; N]; B], _grads: &mut Self) -> [[F; N]; B] {
-        core::array::from_fn(|b| core::array::from_fn(|k| dy[b][k] * masks[b][k]))
-    }
+/// `x` times `mask`, element by element.
+fn apply_mask<X: Values>(x: &X, mask: &X) -> X {
+    let mut y = *x;
+    y.zip_mut(mask, &mut |v, m| *v = *v * m);
+    y
 }

@@ -6,7 +6,7 @@ use core::fmt;
 use rand::Rng;
 
 use crate::model::{Tensor, TensorMut};
-use crate::{Float, Init, Layer, Model, Module};
+use crate::{Backprop, Float, Init, Layer, Mode, Model, Module, PerSample};
 
 /// Flattens a feature map into `[F; N]`, in row-major (C) order, as
 /// PyTorch's `nn.Flatten()`:
@@ -14,15 +14,14 @@ use crate::{Float, Init, Layer, Model, Module};
 /// * `[[[F; W]; H]; C]` (CHW) → `[F; N]` with `N = C·H·W` and element
 ///   `x[c][h][w]` at index `c·H·W + h·W + w`;
 /// * `[[F; L]; C]` → `[F; N]` with `N = C·L`, element `x[c][l]` at `c·L + l`;
-/// * a batch `[[[[F; W]; H]; C]; B]` → `[[F; N]; B]`, sample by sample.
+/// * a [`Batch`](crate::Batch) of them → a `Batch<[F; N], B>`, sample by
+///   sample.
 ///
 /// The width `N` is declared in the type, so the next layer sees a plain
 /// `[F; N]` (`Dense<N, …>`), and `N` is checked against the input's size at
 /// compile time by an inline `const { assert!(..) }`, as for the
 /// [convolutions](crate::layers::Conv2d): a wrong `N` fails `cargo build`
 /// with "Flatten: the declared width N must be C·H·W …" and the input type.
-/// A 3-D input is always a single CHW sample (a batch of 1-D signals,
-/// `[[[F; L]; C]; B]`, has the same shape; flatten those sample by sample).
 ///
 /// The backward pass reshapes dY back; there are no parameters
 /// (`PARAMS == 0`) and nothing on the tape.
@@ -62,23 +61,39 @@ fn to_array<F: Float, const N: usize>(flat: &[F]) -> [F; N] {
     core::array::from_fn(|k| flat[k])
 }
 
+/// A batch runs sample by sample.
+impl<const N: usize> PerSample for Flatten<N> {}
+
+/// The compile-time check of the declared width against a `$len`-value
+/// input shaped `$shape`.
+macro_rules! flatten_check {
+    ($len:expr, $shape:literal) => {
+        const { assert!($len == N, concat!("Flatten: the declared width N must be ", $shape)) }
+    };
+}
+
 /// One CHW sample.
 impl<const N: usize, const C: usize, const H: usize, const W: usize, F: Float> Layer<[[[F; W]; H]; C]> for Flatten<N> {
     type Output = [F; N];
-    /// Nothing.
-    type Tape = ();
 
     fn eval(&self, x: &[[[F; W]; H]; C]) -> [F; N] {
-        const { assert!(C * H * W == N, "Flatten: the declared width N must be C·H·W for a [[[F; W]; H]; C] input") };
+        flatten_check!(C * H * W, "C·H·W for a [[[F; W]; H]; C] input");
         to_array(x.as_flattened().as_flattened())
     }
+}
+
+impl<const N: usize, const C: usize, const H: usize, const W: usize, F: Float, M: Mode> Backprop<[[[F; W]; H]; C], M>
+    for Flatten<N>
+{
+    /// Nothing.
+    type Tape = ();
 
     fn eval_tape(&mut self, x: &[[[F; W]; H]; C]) -> ([F; N], ()) {
         (self.eval(x), ())
     }
 
     fn backprop(&self, _tape: &(), dy: &[F; N], _grads: &mut Self) -> [[[F; W]; H]; C] {
-        const { assert!(C * H * W == N, "Flatten: the declared width N must be C·H·W for a [[[F; W]; H]; C] input") };
+        flatten_check!(C * H * W, "C·H·W for a [[[F; W]; H]; C] input");
         let mut dx = [[[F::zero(); W]; H]; C];
         dx.as_flattened_mut().as_flattened_mut().copy_from_slice(dy);
         dx
@@ -88,47 +103,25 @@ impl<const N: usize, const C: usize, const H: usize, const W: usize, F: Float> L
 /// One sample of `C` channels of length `L`.
 impl<const N: usize, const C: usize, const L: usize, F: Float> Layer<[[F; L]; C]> for Flatten<N> {
     type Output = [F; N];
-    /// Nothing.
-    type Tape = ();
 
     fn eval(&self, x: &[[F; L]; C]) -> [F; N] {
-        const { assert!(C * L == N, "Flatten: the declared width N must be C·L for a [[F; L]; C] input") };
+        flatten_check!(C * L, "C·L for a [[F; L]; C] input");
         to_array(x.as_flattened())
     }
+}
+
+impl<const N: usize, const C: usize, const L: usize, F: Float, M: Mode> Backprop<[[F; L]; C], M> for Flatten<N> {
+    /// Nothing.
+    type Tape = ();
 
     fn eval_tape(&mut self, x: &[[F; L]; C]) -> ([F; N], ()) {
         (self.eval(x), ())
     }
 
     fn backprop(&self, _tape: &(), dy: &[F; N], _grads: &mut Self) -> [[F; L]; C] {
-        const { assert!(C * L == N, "Flatten: the declared width N must be C·L for a [[F; L]; C] input") };
+        flatten_check!(C * L, "C·L for a [[F; L]; C] input");
         let mut dx = [[F::zero(); L]; C];
         dx.as_flattened_mut().copy_from_slice(dy);
-        dx
-    }
-}
-
-/// A batch of CHW samples, `[[[[F; W]; H]; C]; B]` → `[[F; N]; B]`.
-impl<const N: usize, const C: usize, const H: usize, const W: usize, const B: usize, F: Float>
-    Layer<[[[[F; W]; H]; C]; B]> for Flatten<N>
-{
-    type Output = [[F; N]; B];
-    /// Nothing.
-    type Tape = ();
-
-    fn eval(&self, x: &[[[[F; W]; H]; C]; B]) -> [[F; N]; B] {
-        const { assert!(C * H * W == N, "Flatten: the declared width N must be C·H·W for a [[[F; W]; H]; C] input") };
-        core::array::from_fn(|b| to_array(x[b].as_flattened().as_flattened()))
-    }
-
-    fn eval_tape(&mut self, x: &[[[[F; W]; H]; C]; B]) -> ([[F; N]; B], ()) {
-        (self.eval(x), ())
-    }
-
-    fn backprop(&self, _tape: &(), dy: &[[F; N]; B], _grads: &mut Self) -> [[[[F; W]; H]; C]; B] {
-        const { assert!(C * H * W == N, "Flatten: the declared width N must be C·H·W for a [[[F; W]; H]; C] input") };
-        let mut dx = [[[[F::zero(); W]; H]; C]; B];
-        dx.as_flattened_mut().as_flattened_mut().as_flattened_mut().copy_from_slice(dy.as_flattened());
         dx
     }
 }

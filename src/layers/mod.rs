@@ -1,24 +1,28 @@
 //! The layers. One file per layer family; each layer implements
-//! [`Model`](crate::Model) and [`Layer`](crate::Layer).
+//! [`Model`](crate::Model), [`Layer`](crate::Layer) (inference) and
+//! [`Backprop`](crate::Backprop) (training) for the inputs it takes, and
+//! takes a [`Batch`](crate::Batch) of them.
 
 mod activation;
+mod batch_norm;
 mod conv;
 mod dense;
 mod dropout;
-mod feature_maps;
 mod flatten;
-mod norm;
+mod layer_norm;
+mod moments;
 mod pool;
 mod residual;
 mod softmax;
 
 pub use activation::{Identity, LeakyRelu, Relu, Sigmoid, Step, Tanh};
+pub use batch_norm::{BatchNorm1d, BatchNorm2d};
 pub use conv::{Conv1d, Conv2d};
 pub use dense::Dense;
 pub use dropout::Dropout;
 pub use flatten::Flatten;
-pub use norm::{BatchNorm1d, BatchNorm2d, LayerNorm};
-pub use pool::{AvgPool2d, MaxPool1d, MaxPool2d};
-pub use residual::{Residual, Values};
+pub use layer_norm::LayerNorm;
+pub use pool::{AvgPool2d, MaxPool1d, MaxPool2d, PoolIndices};
+pub use residual::Residual;
 pub use softmax::Softmax;
 pub(crate) use softmax::{max_finite_or_first, softmax};

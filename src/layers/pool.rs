@@ -16,7 +16,7 @@ use core::fmt;
 use rand::Rng;
 
 use crate::model::{Tensor, TensorMut};
-use crate::{Float, Init, Layer, Model, Module};
+use crate::{Backprop, Float, Init, Layer, Mode, Model, Module, PerSample};
 
 /// Implements `Module` and a parameter-free `Model` for a pooling layer.
 macro_rules! parameter_free {
@@ -102,66 +102,49 @@ impl<const K: usize, const LO: usize> MaxPool1d<K, LO> {
 
     fn backward_one<F: Float, const L: usize, const C: usize>(at: &[[usize; LO]; C], dy: &[[F; LO]; C]) -> [[F; L]; C] {
         let mut dx = [[F::zero(); L]; C];
-        for c in 0..C {
-            for i in 0..LO {
-                let t = at[c][i];
-                dx[c][t] = dx[c][t] + dy[c][i];
+        for ((dx, at), dy) in dx.iter_mut().zip(at).zip(dy) {
+            for (&t, &d) in at.iter().zip(dy) {
+                // Always in range for a tape made by `eval_tape`; a position
+                // that is not (a tape built by hand) is skipped, never a panic.
+                if let Some(slot) = dx.get_mut(t) {
+                    *slot = *slot + d;
+                }
             }
         }
         dx
     }
 }
 
+/// A batch runs sample by sample.
+impl<const K: usize, const LO: usize> PerSample for MaxPool1d<K, LO> {}
+
 /// One sample `[[F; L]; C]`.
 impl<const K: usize, const LO: usize, const C: usize, const L: usize, F: Float> Layer<[[F; L]; C]>
     for MaxPool1d<K, LO>
 {
     type Output = [[F; LO]; C];
-    /// The position of each window's maximum.
-    type Tape = [[usize; LO]; C];
 
     fn eval(&self, x: &[[F; L]; C]) -> [[F; LO]; C] {
         maxpool1d_check!();
         Self::forward_one(x).0
     }
-
-    fn eval_tape(&mut self, x: &[[F; L]; C]) -> ([[F; LO]; C], [[usize; LO]; C]) {
-        maxpool1d_check!();
-        Self::forward_one(x)
-    }
-
-    fn backprop(&self, at: &[[usize; LO]; C], dy: &[[F; LO]; C], _grads: &mut Self) -> [[F; L]; C] {
-        maxpool1d_check!();
-        Self::backward_one(at, dy)
-    }
 }
 
-/// A batch `[[[F; L]; C]; B]`, sample by sample.
-impl<const K: usize, const LO: usize, const C: usize, const L: usize, const B: usize, F: Float> Layer<[[[F; L]; C]; B]>
+impl<const K: usize, const LO: usize, const C: usize, const L: usize, F: Float, M: Mode> Backprop<[[F; L]; C], M>
     for MaxPool1d<K, LO>
 {
-    type Output = [[[F; LO]; C]; B];
-    /// The position of each window's maximum, per sample.
-    type Tape = [[[usize; LO]; C]; B];
+    /// The position of each window's maximum.
+    type Tape = PoolIndices<[[usize; LO]; C]>;
 
-    fn eval(&self, x: &[[[F; L]; C]; B]) -> [[[F; LO]; C]; B] {
+    fn eval_tape(&mut self, x: &[[F; L]; C]) -> ([[F; LO]; C], Self::Tape) {
         maxpool1d_check!();
-        core::array::from_fn(|b| Self::forward_one(&x[b]).0)
+        let (y, at) = Self::forward_one(x);
+        (y, PoolIndices(at))
     }
 
-    fn eval_tape(&mut self, x: &[[[F; L]; C]; B]) -> ([[[F; LO]; C]; B], [[[usize; LO]; C]; B]) {
+    fn backprop(&self, at: &Self::Tape, dy: &[[F; LO]; C], _grads: &mut Self) -> [[F; L]; C] {
         maxpool1d_check!();
-        let mut y = [[[F::zero(); LO]; C]; B];
-        let mut at = [[[0; LO]; C]; B];
-        for b in 0..B {
-            (y[b], at[b]) = Self::forward_one(&x[b]);
-        }
-        (y, at)
-    }
-
-    fn backprop(&self, at: &[[[usize; LO]; C]; B], dy: &[[[F; LO]; C]; B], _grads: &mut Self) -> [[[F; L]; C]; B] {
-        maxpool1d_check!();
-        core::array::from_fn(|b| Self::backward_one(&at[b], &dy[b]))
+        Self::backward_one(&at.0, dy)
     }
 }
 
@@ -232,11 +215,12 @@ impl<const K: usize, const HO: usize, const WO: usize> MaxPool2d<K, HO, WO> {
         dy: &[[[F; WO]; HO]; C],
     ) -> [[[F; W]; H]; C] {
         let mut dx = [[[F::zero(); W]; H]; C];
-        for c in 0..C {
-            for i in 0..HO {
-                for j in 0..WO {
-                    let (r, t) = (at[c][i][j] / W, at[c][i][j] % W);
-                    dx[c][r][t] = dx[c][r][t] + dy[c][i][j];
+        for ((plane, at), dy) in dx.iter_mut().zip(at).zip(dy) {
+            for (&position, &d) in at.as_flattened().iter().zip(dy.as_flattened()) {
+                // Always in range for a tape made by `eval_tape`; a position
+                // that is not (a tape built by hand) is skipped, never a panic.
+                if let Some(slot) = plane.as_flattened_mut().get_mut(position) {
+                    *slot = *slot + d;
                 }
             }
         }
@@ -244,31 +228,21 @@ impl<const K: usize, const HO: usize, const WO: usize> MaxPool2d<K, HO, WO> {
     }
 }
 
+/// A batch runs sample by sample.
+impl<const K: usize, const HO: usize, const WO: usize> PerSample for MaxPool2d<K, HO, WO> {}
+
 /// One sample `[[[F; W]; H]; C]` (CHW).
 impl<const K: usize, const HO: usize, const WO: usize, const C: usize, const H: usize, const W: usize, F: Float>
     Layer<[[[F; W]; H]; C]> for MaxPool2d<K, HO, WO>
 {
     type Output = [[[F; WO]; HO]; C];
-    /// The position `h·W + w` of each window's maximum.
-    type Tape = [[[usize; WO]; HO]; C];
 
     fn eval(&self, x: &[[[F; W]; H]; C]) -> [[[F; WO]; HO]; C] {
         pool2d_check!("MaxPool2d");
         Self::forward_one(x).0
     }
-
-    fn eval_tape(&mut self, x: &[[[F; W]; H]; C]) -> ([[[F; WO]; HO]; C], [[[usize; WO]; HO]; C]) {
-        pool2d_check!("MaxPool2d");
-        Self::forward_one(x)
-    }
-
-    fn backprop(&self, at: &[[[usize; WO]; HO]; C], dy: &[[[F; WO]; HO]; C], _grads: &mut Self) -> [[[F; W]; H]; C] {
-        pool2d_check!("MaxPool2d");
-        Self::backward_one(at, dy)
-    }
 }
 
-/// A batch `[[[[F; W]; H]; C]; B]` (NCHW), sample by sample.
 impl<
     const K: usize,
     const HO: usize,
@@ -276,37 +250,22 @@ impl<
     const C: usize,
     const H: usize,
     const W: usize,
-    const B: usize,
     F: Float,
-> Layer<[[[[F; W]; H]; C]; B]> for MaxPool2d<K, HO, WO>
+    M: Mode,
+> Backprop<[[[F; W]; H]; C], M> for MaxPool2d<K, HO, WO>
 {
-    type Output = [[[[F; WO]; HO]; C]; B];
-    /// The position `h·W + w` of each window's maximum, per sample.
-    type Tape = [[[[usize; WO]; HO]; C]; B];
+    /// The position `h·W + w` of each window's maximum.
+    type Tape = PoolIndices<[[[usize; WO]; HO]; C]>;
 
-    fn eval(&self, x: &[[[[F; W]; H]; C]; B]) -> [[[[F; WO]; HO]; C]; B] {
+    fn eval_tape(&mut self, x: &[[[F; W]; H]; C]) -> ([[[F; WO]; HO]; C], Self::Tape) {
         pool2d_check!("MaxPool2d");
-        core::array::from_fn(|b| Self::forward_one(&x[b]).0)
+        let (y, at) = Self::forward_one(x);
+        (y, PoolIndices(at))
     }
 
-    fn eval_tape(&mut self, x: &[[[[F; W]; H]; C]; B]) -> ([[[[F; WO]; HO]; C]; B], [[[[usize; WO]; HO]; C]; B]) {
+    fn backprop(&self, at: &Self::Tape, dy: &[[[F; WO]; HO]; C], _grads: &mut Self) -> [[[F; W]; H]; C] {
         pool2d_check!("MaxPool2d");
-        let mut y = [[[[F::zero(); WO]; HO]; C]; B];
-        let mut at = [[[[0; WO]; HO]; C]; B];
-        for b in 0..B {
-            (y[b], at[b]) = Self::forward_one(&x[b]);
-        }
-        (y, at)
-    }
-
-    fn backprop(
-        &self,
-        at: &[[[[usize; WO]; HO]; C]; B],
-        dy: &[[[[F; WO]; HO]; C]; B],
-        _grads: &mut Self,
-    ) -> [[[[F; W]; H]; C]; B] {
-        pool2d_check!("MaxPool2d");
-        core::array::from_fn(|b| Self::backward_one(&at[b], &dy[b]))
+        Self::backward_one(&at.0, dy)
     }
 }
 
@@ -370,18 +329,34 @@ impl<const K: usize, const HO: usize, const WO: usize> AvgPool2d<K, HO, WO> {
     }
 }
 
+/// A batch runs sample by sample.
+impl<const K: usize, const HO: usize, const WO: usize> PerSample for AvgPool2d<K, HO, WO> {}
+
 /// One sample `[[[F; W]; H]; C]` (CHW).
 impl<const K: usize, const HO: usize, const WO: usize, const C: usize, const H: usize, const W: usize, F: Float>
     Layer<[[[F; W]; H]; C]> for AvgPool2d<K, HO, WO>
 {
     type Output = [[[F; WO]; HO]; C];
-    /// Nothing: the gradient does not depend on the input.
-    type Tape = ();
 
     fn eval(&self, x: &[[[F; W]; H]; C]) -> [[[F; WO]; HO]; C] {
         pool2d_check!("AvgPool2d");
         Self::forward_one(x)
     }
+}
+
+impl<
+    const K: usize,
+    const HO: usize,
+    const WO: usize,
+    const C: usize,
+    const H: usize,
+    const W: usize,
+    F: Float,
+    M: Mode,
+> Backprop<[[[F; W]; H]; C], M> for AvgPool2d<K, HO, WO>
+{
+    /// Nothing: the gradient does not depend on the input.
+    type Tape = ();
 
     fn eval_tape(&mut self, x: &[[[F; W]; H]; C]) -> ([[[F; WO]; HO]; C], ()) {
         pool2d_check!("AvgPool2d");
@@ -394,34 +369,19 @@ impl<const K: usize, const HO: usize, const WO: usize, const C: usize, const H: 
     }
 }
 
-/// A batch `[[[[F; W]; H]; C]; B]` (NCHW), sample by sample.
-impl<
-    const K: usize,
-    const HO: usize,
-    const WO: usize,
-    const C: usize,
-    const H: usize,
-    const W: usize,
-    const B: usize,
-    F: Float,
-> Layer<[[[[F; W]; H]; C]; B]> for AvgPool2d<K, HO, WO>
-{
-    type Output = [[[[F; WO]; HO]; C]; B];
-    /// Nothing: the gradient does not depend on the input.
-    type Tape = ();
+/// The positions of the window maxima that a max pool's training pass
+/// records for its backward pass (PyTorch's `return_indices`). Only
+/// [`eval_tape`](Backprop::eval_tape) makes one, so a tape always matches
+/// its layer; the backward pass checks every position anyway, so even a
+/// mismatched tape cannot make it panic.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PoolIndices<T>(T);
 
-    fn eval(&self, x: &[[[[F; W]; H]; C]; B]) -> [[[[F; WO]; HO]; C]; B] {
-        pool2d_check!("AvgPool2d");
-        core::array::from_fn(|b| Self::forward_one(&x[b]))
-    }
-
-    fn eval_tape(&mut self, x: &[[[[F; W]; H]; C]; B]) -> ([[[[F; WO]; HO]; C]; B], ()) {
-        pool2d_check!("AvgPool2d");
-        (self.eval(x), ())
-    }
-
-    fn backprop(&self, _tape: &(), dy: &[[[[F; WO]; HO]; C]; B], _grads: &mut Self) -> [[[[F; W]; H]; C]; B] {
-        pool2d_check!("AvgPool2d");
-        core::array::from_fn(|b| Self::backward_one(&dy[b]))
+impl<T> PoolIndices<T> {
+    /// The positions: for each channel and output, the index of the
+    /// window's maximum in its input row (`MaxPool1d`) or plane, `h·W + w`
+    /// (`MaxPool2d`).
+    pub fn indices(&self) -> &T {
+        &self.0
     }
 }

@@ -5,72 +5,7 @@ use core::fmt;
 use rand::Rng;
 
 use crate::model::{Tensor, TensorMut};
-use crate::{Float, Init, Layer, Model, Module};
-
-/// An array of floats of any rank from 1 to 5 (a vector, a batch of
-/// vectors, a CHW feature map, a batch of them…), seen as its values in
-/// row-major order. [`Residual`] adds its input to its block's output
-/// through it.
-pub trait Values {
-    /// The float type of the values.
-    type Scalar: Float;
-    /// The values, in row-major order.
-    fn values(&self) -> &[Self::Scalar];
-    /// The values, mutably, in row-major order.
-    fn values_mut(&mut self) -> &mut [Self::Scalar];
-}
-
-impl<F: Float, const N: usize> Values for [F; N] {
-    type Scalar = F;
-    fn values(&self) -> &[F] {
-        self
-    }
-    fn values_mut(&mut self) -> &mut [F] {
-        self
-    }
-}
-
-impl<F: Float, const N: usize, const M: usize> Values for [[F; N]; M] {
-    type Scalar = F;
-    fn values(&self) -> &[F] {
-        self.as_flattened()
-    }
-    fn values_mut(&mut self) -> &mut [F] {
-        self.as_flattened_mut()
-    }
-}
-
-impl<F: Float, const N: usize, const M: usize, const L: usize> Values for [[[F; N]; M]; L] {
-    type Scalar = F;
-    fn values(&self) -> &[F] {
-        self.as_flattened().as_flattened()
-    }
-    fn values_mut(&mut self) -> &mut [F] {
-        self.as_flattened_mut().as_flattened_mut()
-    }
-}
-
-impl<F: Float, const N: usize, const M: usize, const L: usize, const B: usize> Values for [[[[F; N]; M]; L]; B] {
-    type Scalar = F;
-    fn values(&self) -> &[F] {
-        self.as_flattened().as_flattened().as_flattened()
-    }
-    fn values_mut(&mut self) -> &mut [F] {
-        self.as_flattened_mut().as_flattened_mut().as_flattened_mut()
-    }
-}
-
-impl<F: Float, const N: usize, const M: usize, const L: usize, const B: usize, const A: usize> Values
-    for [[[[[F; N]; M]; L]; B]; A]
-{
-    type Scalar = F;
-    fn values(&self) -> &[F] {
-        self.as_flattened().as_flattened().as_flattened().as_flattened()
-    }
-    fn values_mut(&mut self) -> &mut [F] {
-        self.as_flattened_mut().as_flattened_mut().as_flattened_mut().as_flattened_mut()
-    }
-}
+use crate::{Backprop, Float, Init, Layer, Mode, Model, Module, Values};
 
 /// A residual (skip) connection: y = x + Block(x), where `Block` is any
 /// layer or stack that maps its input type to itself.
@@ -78,8 +13,9 @@ impl<F: Float, const N: usize, const M: usize, const L: usize, const B: usize, c
 /// The block must return exactly its input's shape: the bound is
 /// `Block: Layer<X, Output = X>`, so a block that changes the shape is a
 /// type error ("type mismatch resolving `<… as Layer<[f32; 6]>>::Output ==
-/// [f32; 6]`", naming the block and both shapes). Works per sample and for
-/// batches, for any input a [`Values`] array, as the block does.
+/// [f32; 6]`", naming the block and both shapes). Works per sample and on a
+/// [`Batch`](crate::Batch), for any input that is [`Values`], as the block
+/// does.
 ///
 /// Backward: dX = dY + Block′ᵀ·dY, summed in that order; the tape is the
 /// block's. The parameters are the block's.
@@ -139,30 +75,27 @@ impl<F: Float, Block: Model<F>> Model<F> for Residual<Block> {
 /// y = x + Block(x), added element by element.
 impl<X: Values, Block: Layer<X, Output = X>> Layer<X> for Residual<Block> {
     type Output = X;
-    /// The block's tape.
-    type Tape = Block::Tape;
 
     fn eval(&self, x: &X) -> X {
         let mut y = self.block.eval(x);
-        for (y, &x) in y.values_mut().iter_mut().zip(x.values()) {
-            *y = x + *y;
-        }
+        y.zip_mut(x, &mut |y, x| *y = x + *y);
         y
     }
+}
+
+impl<X: Values, M: Mode, Block: Backprop<X, M, Output = X>> Backprop<X, M> for Residual<Block> {
+    /// The block's tape.
+    type Tape = Block::Tape;
 
     fn eval_tape(&mut self, x: &X) -> (X, Block::Tape) {
         let (mut y, tape) = self.block.eval_tape(x);
-        for (y, &x) in y.values_mut().iter_mut().zip(x.values()) {
-            *y = x + *y;
-        }
+        y.zip_mut(x, &mut |y, x| *y = x + *y);
         (y, tape)
     }
 
     fn backprop(&self, tape: &Block::Tape, dy: &X, grads: &mut Self) -> X {
         let mut dx = self.block.backprop(tape, dy, &mut grads.block);
-        for (dx, &d) in dx.values_mut().iter_mut().zip(dy.values()) {
-            *dx = d + *dx;
-        }
+        dx.zip_mut(dy, &mut |dx, d| *dx = d + *dx);
         dx
     }
 }

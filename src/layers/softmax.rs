@@ -5,7 +5,7 @@ use core::fmt;
 use rand::Rng;
 
 use crate::model::{Tensor, TensorMut};
-use crate::{Float, Init, Layer, Model, Module};
+use crate::{Backprop, Float, Init, Layer, Mode, Model, Module, PerSample};
 
 /// softmax(z)_k = e^(z_k − m) / Σ_j e^(z_j − m) with m = max z, so large
 /// scores do not overflow: `[1000, 1001, 1002]` gives finite probabilities.
@@ -65,14 +65,19 @@ impl<F: Float> Model<F> for Softmax {
     }
 }
 
+impl PerSample for Softmax {}
+
 impl<F: Float, const N: usize> Layer<[F; N]> for Softmax {
     type Output = [F; N];
-    /// The probabilities.
-    type Tape = [F; N];
 
     fn eval(&self, z: &[F; N]) -> [F; N] {
         softmax(z)
     }
+}
+
+impl<F: Float, const N: usize, M: Mode> Backprop<[F; N], M> for Softmax {
+    /// The probabilities.
+    type Tape = [F; N];
 
     fn eval_tape(&mut self, z: &[F; N]) -> ([F; N], [F; N]) {
         let p = softmax(z);
@@ -83,25 +88,5 @@ impl<F: Float, const N: usize> Layer<[F; N]> for Softmax {
     fn backprop(&self, p: &[F; N], dy: &[F; N], _grads: &mut Self) -> [F; N] {
         let weighted = p.iter().zip(dy).fold(F::zero(), |s, (&pj, &dj)| s + pj * dj);
         core::array::from_fn(|k| p[k] * (dy[k] - weighted))
-    }
-}
-
-/// A batch is normalised row by row.
-impl<F: Float, const N: usize, const B: usize> Layer<[[F; N]; B]> for Softmax {
-    type Output = [[F; N]; B];
-    /// The probabilities.
-    type Tape = [[F; N]; B];
-
-    fn eval(&self, z: &[[F; N]; B]) -> [[F; N]; B] {
-        core::array::from_fn(|b| softmax(&z[b]))
-    }
-
-    fn eval_tape(&mut self, z: &[[F; N]; B]) -> ([[F; N]; B], [[F; N]; B]) {
-        let p = Layer::<[[F; N]; B]>::eval(self, z);
-        (p, p)
-    }
-
-    fn backprop(&self, p: &[[F; N]; B], dy: &[[F; N]; B], grads: &mut Self) -> [[F; N]; B] {
-        core::array::from_fn(|b| Layer::<[F; N]>::backprop(self, &p[b], &dy[b], grads))
     }
 }

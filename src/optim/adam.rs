@@ -156,7 +156,7 @@ fn adam_step<F: Float, M: Model<F>>(
     let moments = state.m.tensors_mut().zip(state.v.tensors_mut());
     for ((param, grad), (m, v)) in model.tensors_mut().zip(grads.tensors()).zip(moments) {
         let decays = decay.applies_to(param.kind);
-        let elements = param.data.iter_mut().zip(grad.data).zip(m.data.iter_mut().zip(v.data.iter_mut()));
+        let elements = param.storage.iter_mut().zip(grad.storage).zip(m.storage.iter_mut().zip(v.storage.iter_mut()));
         for ((p, &g), (m, v)) in elements {
             let g = match decay {
                 Decay::Coupled(Some(penalty)) if decays => g + penalty.gradient_at(*p),

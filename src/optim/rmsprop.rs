@@ -120,7 +120,7 @@ impl<F: Float, M: Model<F>> Optimizer<F, M> for RmsProp<F, M> {
         let w = F::one() - alpha;
         for ((param, grad), avg) in model.tensors_mut().zip(grads.tensors()).zip(square_avg.tensors_mut()) {
             let penalty = penalty.filter(|p| p.applies_to(param.kind));
-            for ((p, &g), s) in param.data.iter_mut().zip(grad.data).zip(avg.data.iter_mut()) {
+            for ((p, &g), s) in param.storage.iter_mut().zip(grad.storage).zip(avg.storage.iter_mut()) {
                 let g = match &penalty {
                     Some(penalty) => g + penalty.gradient_at(*p),
                     None => g,

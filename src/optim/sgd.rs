@@ -71,7 +71,7 @@ impl<F: Float, M: Model<F>> Optimizer<F, M> for Sgd<F> {
     fn step(&mut self, model: &mut M, grads: &M) {
         for (param, grad) in model.tensors_mut().zip(grads.tensors()) {
             let penalty = self.penalty.filter(|p| p.applies_to(param.kind));
-            for (p, &g) in param.data.iter_mut().zip(grad.data) {
+            for (p, &g) in param.storage.iter_mut().zip(grad.storage) {
                 let g = match &penalty {
                     Some(penalty) => g + penalty.gradient_at(*p),
                     None => g,
@@ -207,7 +207,7 @@ impl<F: Float, M: Model<F>> Optimizer<F, M> for SgdMomentum<F, M> {
         let (lr, mu, nesterov, started_before) = (*lr, *momentum, *nesterov, *started);
         for ((param, grad), vel) in model.tensors_mut().zip(grads.tensors()).zip(velocity.tensors_mut()) {
             let penalty = penalty.filter(|p| p.applies_to(param.kind));
-            for ((p, &g), v) in param.data.iter_mut().zip(grad.data).zip(vel.data.iter_mut()) {
+            for ((p, &g), v) in param.storage.iter_mut().zip(grad.storage).zip(vel.storage.iter_mut()) {
                 let g = match &penalty {
                     Some(penalty) => g + penalty.gradient_at(*p),
                     None => g,

@@ -1,6 +1,5 @@
-// Proves: a valid network given an input of the wrong width does not compile.
-// The compiler infers the input type from the first layer, so this is a
-// plain array-size mismatch (E0308) naming both widths.
+// Proves: a valid network given an input of the wrong width does not compile,
+// and the error names both widths.
 use constnet::prelude::*;
 
 type Net = (Dense<2, 4>, Tanh, Dense<4, 1>);

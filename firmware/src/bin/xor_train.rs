@@ -34,7 +34,7 @@ fn main() -> ! {
     }
     let mut index = 0;
     for tensor in net.tensors() {
-        for &value in tensor.data {
+        for &value in tensor.storage {
             out.str("out param ").dec(index).str(" ").bits(value).end();
             index += 1;
         }
