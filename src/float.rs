@@ -157,15 +157,9 @@ pub(crate) mod sealed {
         const THOUSANDTH: Self;
         /// 10⁻⁵: the normalisation layers' default ε.
         const NORM_EPS: Self;
-        /// 10⁻⁸: Adam's and RMSprop's default ε.
-        const OPTIM_EPS: Self;
-        /// 0.9: Adam's default β1 and the momentum of
+        /// 0.9: the momentum of
         /// [`SgdMomentum::DEFAULT`](crate::optim::SgdMomentum::DEFAULT).
         const NINE_TENTHS: Self;
-        /// 0.99: RMSprop's default smoothing constant α.
-        const NINETY_NINE_HUNDREDTHS: Self;
-        /// 0.999: Adam's default β2.
-        const NINE_HUNDRED_NINETY_NINE_THOUSANDTHS: Self;
     }
 
     macro_rules! impl_constants {
@@ -176,10 +170,7 @@ pub(crate) mod sealed {
                 const HUNDREDTH: Self = 0.01_f64 as $t;
                 const THOUSANDTH: Self = 1e-3_f64 as $t;
                 const NORM_EPS: Self = 1e-5_f64 as $t;
-                const OPTIM_EPS: Self = 1e-8_f64 as $t;
                 const NINE_TENTHS: Self = 0.9_f64 as $t;
-                const NINETY_NINE_HUNDREDTHS: Self = 0.99_f64 as $t;
-                const NINE_HUNDRED_NINETY_NINE_THOUSANDTHS: Self = 0.999_f64 as $t;
             }
         )*};
     }
@@ -199,10 +190,7 @@ mod tests {
             (F::HUNDREDTH, 0.01),
             (F::THOUSANDTH, 1e-3),
             (F::NORM_EPS, 1e-5),
-            (F::OPTIM_EPS, 1e-8),
             (F::NINE_TENTHS, 0.9),
-            (F::NINETY_NINE_HUNDREDTHS, 0.99),
-            (F::NINE_HUNDRED_NINETY_NINE_THOUSANDTHS, 0.999),
             (F::ZERO, 0.0),
             (F::ONE, 1.0),
         ];

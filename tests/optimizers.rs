@@ -401,6 +401,85 @@ trajectories!(
     3 => 2
 );
 
+// ---------------------------------------------------------------------------
+// Adam's state in f32: PyTorch's float32 optimiser computes its constants
+// (1 − β, bias corrections, step size) in double and rounds each once.
+// ---------------------------------------------------------------------------
+
+/// Every value in PyTorch's parameter order (each layer's W row-major,
+/// then b).
+fn flat_params(params: &[Params]) -> Vec<f64> {
+    params.iter().flat_map(|p| p.w.iter().flatten().chain(&p.b).copied()).collect()
+}
+
+/// The normwise error of `got` against `want`: the largest difference
+/// relative to the largest |want|. Element-wise relative error is not an
+/// honest criterion in f32 (a small gradient is the difference of larger
+/// terms and carries their rounding; see `tests/reference_vectors.rs`),
+/// but an error in every element, such as a wrong 1 − β2, shows at the
+/// largest one.
+fn normwise_error(got: &[f32], want: &[f64]) -> f64 {
+    assert_eq!(got.len(), want.len());
+    let scale = want.iter().fold(0.0_f64, |m, w| m.max(w.abs()));
+    got.iter().zip(want).map(|(&g, &w)| (f64::from(g) - w).abs()).fold(0.0, f64::max) / scale
+}
+
+type F32Loss<const O: usize> = fn(&[f32; O], &[f32; O]) -> (f32, [f32; O]);
+
+/// Three Adam steps in f32 on the case's batch: the first and second
+/// moments after each step against the float64 reference, within 2·10⁻⁶
+/// normwise (the f32 rounding of the gradients and of the moment
+/// updates). Computing 1 − β2 in f32 made every second moment 1.3·10⁻⁵ too
+/// small.
+fn check_adam_state_f32<N, const I: usize, const O: usize>(name: &str) -> f64
+where
+    N: Model<f32> + Backprop<[f32; I], Output = [f32; O]>,
+{
+    let c = case(name);
+    let run = &c.adam;
+    let mut net = N::zeroed();
+    let initial: Vec<f32> = flat_params(&c.params_initial).iter().map(|&v| v as f32).collect();
+    net.read_parameters(&initial).expect("the case's parameters fit the model");
+    let data: Vec<([f32; I], [f32; O])> =
+        batch::<I, O>(c).iter().map(|(x, y)| (x.map(|v| v as f32), y.map(|v| v as f32))).collect();
+    let loss: F32Loss<O> = match c.loss.as_str() {
+        "mse" => mse,
+        "bce" => bce,
+        _ => softmax_cross_entropy,
+    };
+    let mut adam =
+        Adam::<f32, N>::new(run.lr as f32).unwrap().betas(run.beta1, run.beta2).unwrap().eps(run.eps).unwrap();
+    let mut worst = 0.0_f64;
+    for (t, step) in run.steps.iter().enumerate() {
+        train_batch(&mut net, &mut adam, &data, loss).expect("a finite step");
+        let (m, v) = adam.moments();
+        for (moment, want, label) in [(m, &step.m, "m"), (v, &step.v, "v")] {
+            let mut got = vec![0.0_f32; N::PARAMS];
+            moment.write_parameters(&mut got).unwrap();
+            let error = normwise_error(&got, &flat_params(want));
+            assert!(error < 2e-6, "{name}: step {t}: {label} off by {error:e} relative");
+            worst = worst.max(error);
+        }
+    }
+    worst
+}
+
+#[test]
+fn adam_state_in_f32_matches_pytorchs_float64_trajectory() {
+    type Two<const I: usize, const H: usize, const O: usize, A1, A2> = (Dense<I, H>, A1, Dense<H, O>, A2);
+    let worst = [
+        check_adam_state_f32::<Two<2, 2, 1, Sigmoid, Sigmoid>, 2, 1>("worked_2_2_1_sigmoid_sigmoid_mse"),
+        check_adam_state_f32::<Two<2, 4, 1, Sigmoid, Sigmoid>, 2, 1>("xor_2_4_1_sigmoid_sigmoid_mse"),
+        check_adam_state_f32::<Two<2, 4, 1, Tanh, Sigmoid>, 2, 1>("2_4_1_tanh_sigmoid_bce"),
+        check_adam_state_f32::<(Dense<4, 8>, Relu, Dense<8, 3>), 4, 3>("4_8_3_relu_softmax_ce"),
+        check_adam_state_f32::<(Dense<64, 32>, Tanh, Dense<32, 10>), 64, 10>("64_32_10_tanh_softmax_ce"),
+        check_adam_state_f32::<(Dense<3, 5>, LeakyRelu, Dense<5, 4>, Relu, Dense<4, 2>, Sigmoid), 3, 2>(
+            "3_5_4_2_leakyrelu_relu_sigmoid_mse",
+        ),
+    ];
+    eprintln!("Adam f32 state: worst relative error per case {:?}", worst.map(|e| format!("{e:.1e}")));
+}
+
 #[test]
 fn every_case_has_trajectory_tests() {
     let names: Vec<&str> = REFERENCE.cases.iter().map(|c| c.name.as_str()).collect();

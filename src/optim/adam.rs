@@ -6,36 +6,37 @@ use crate::optim::{
 use crate::regularize::Penalty;
 use crate::{Float, InvalidHyperparameter, Model, ParamKind};
 
-/// The hyper-parameters Adam and AdamW share.
+/// The hyper-parameters Adam and AdamW share. β1, β2 and ε are kept in
+/// `f64`, as PyTorch keeps them (Python floats): every constant a step
+/// derives from them (1 − β, the bias corrections, the step size) is
+/// computed in `f64` and rounded to the model's float type once, which is
+/// what PyTorch's float32 optimiser does. Computing 1 − β2 in `f32` instead
+/// gives 9.9998713·10⁻⁴ rather than 10⁻³, and a second moment 1.3·10⁻⁵ too
+/// small, relative.
 #[derive(Clone, Copy, Debug, PartialEq)]
 struct Hyper<F> {
     lr: F,
-    beta1: F,
-    beta2: F,
-    eps: F,
+    beta1: f64,
+    beta2: f64,
+    eps: f64,
 }
 
 impl<F: Float> Hyper<F> {
     /// PyTorch's defaults: lr = 10⁻³, β = (0.9, 0.999), ε = 10⁻⁸.
-    const DEFAULT: Self = Hyper {
-        lr: F::THOUSANDTH,
-        beta1: F::NINE_TENTHS,
-        beta2: F::NINE_HUNDRED_NINETY_NINE_THOUSANDTHS,
-        eps: F::OPTIM_EPS,
-    };
+    const DEFAULT: Self = Hyper { lr: F::THOUSANDTH, beta1: 0.9, beta2: 0.999, eps: 1e-8 };
 
     fn new(lr: F) -> Result<Self, InvalidHyperparameter> {
         Ok(Hyper { lr: check_learning_rate(lr)?, ..Self::DEFAULT })
     }
 
-    fn set_betas(&mut self, beta1: F, beta2: F) -> Result<(), InvalidHyperparameter> {
+    fn set_betas(&mut self, beta1: f64, beta2: f64) -> Result<(), InvalidHyperparameter> {
         // Both checked before either is set, so an error changes nothing.
         let (beta1, beta2) = (check_unit("beta1", beta1)?, check_unit("beta2", beta2)?);
         (self.beta1, self.beta2) = (beta1, beta2);
         Ok(())
     }
 
-    fn set_eps(&mut self, eps: F) -> Result<(), InvalidHyperparameter> {
+    fn set_eps(&mut self, eps: f64) -> Result<(), InvalidHyperparameter> {
         self.eps = check_positive("eps", eps)?;
         Ok(())
     }
@@ -46,35 +47,37 @@ impl<F: Float> Hyper<F> {
 /// getters `beta` and `epsilon`.
 macro_rules! hyper_methods {
     () => {
-        /// Sets β1 and β2, each in [0, 1).
-        pub fn betas(mut self, beta1: F, beta2: F) -> Result<Self, InvalidHyperparameter> {
+        /// Sets β1 and β2, each in [0, 1), as `f64` whatever the model's
+        /// float type (PyTorch's Python floats; see the type's docs).
+        pub fn betas(mut self, beta1: f64, beta2: f64) -> Result<Self, InvalidHyperparameter> {
             self.set_betas(beta1, beta2)?;
             Ok(self)
         }
 
-        /// Sets ε, finite and > 0.
-        pub fn eps(mut self, eps: F) -> Result<Self, InvalidHyperparameter> {
+        /// Sets ε, finite and > 0, as `f64` (rounded to the model's float
+        /// type where it is added).
+        pub fn eps(mut self, eps: f64) -> Result<Self, InvalidHyperparameter> {
             self.set_eps(eps)?;
             Ok(self)
         }
 
         /// [`betas`](Self::betas) in place; on error nothing changes.
-        pub fn set_betas(&mut self, beta1: F, beta2: F) -> Result<(), InvalidHyperparameter> {
+        pub fn set_betas(&mut self, beta1: f64, beta2: f64) -> Result<(), InvalidHyperparameter> {
             self.hyper.set_betas(beta1, beta2)
         }
 
         /// [`eps`](Self::eps) in place; on error nothing changes.
-        pub fn set_eps(&mut self, eps: F) -> Result<(), InvalidHyperparameter> {
+        pub fn set_eps(&mut self, eps: f64) -> Result<(), InvalidHyperparameter> {
             self.hyper.set_eps(eps)
         }
 
         /// (β1, β2).
-        pub fn beta(&self) -> (F, F) {
+        pub fn beta(&self) -> (f64, f64) {
             (self.hyper.beta1, self.hyper.beta2)
         }
 
         /// ε.
-        pub fn epsilon(&self) -> F {
+        pub fn epsilon(&self) -> f64 {
             self.hyper.eps
         }
     };
@@ -147,11 +150,14 @@ fn adam_step<F: Float, M: Model<F>>(
 ) {
     let Hyper { lr, beta1, beta2, eps } = *hyper;
     state.t = state.t.saturating_add(1);
-    let bias_correction1 = F::one() - powu(beta1, state.t);
-    let bias_correction2 = F::one() - powu(beta2, state.t);
-    let neg_step_size = -(lr / bias_correction1);
-    let bias_correction2_sqrt = bias_correction2.sqrt();
-    let (w1, w2) = (F::one() - beta1, F::one() - beta2);
+    // The scalars in f64, each rounded once to F where it meets a tensor,
+    // as PyTorch's `_single_tensor_adam` computes them in Python floats.
+    let bias_correction1 = 1.0 - powu(beta1, state.t);
+    let bias_correction2 = 1.0 - powu(beta2, state.t);
+    let neg_step_size = F::from_f64(-(lr.as_f64() / bias_correction1));
+    let bias_correction2_sqrt = F::from_f64(libm::sqrt(bias_correction2));
+    let (w1, w2) = (F::from_f64(1.0 - beta1), F::from_f64(1.0 - beta2));
+    let (beta2, eps) = (F::from_f64(beta2), F::from_f64(eps));
 
     let moments = state.m.tensors_mut().zip(state.v.tensors_mut());
     for ((param, grad), (m, v)) in model.tensors_mut().zip(grads.tensors()).zip(moments) {
@@ -386,7 +392,7 @@ impl<F: Float, M: Model<F>> LearningRate<F> for AdamW<F, M> {
 impl<F: Float, M: Model<F>> Optimizer<F, M> for AdamW<F, M> {
     fn step(&mut self, model: &mut M, grads: &M) {
         let decay = Decay::Decoupled {
-            factor: F::one() - self.hyper.lr * self.weight_decay,
+            factor: F::from_f64(1.0 - self.hyper.lr.as_f64() * self.weight_decay.as_f64()),
             active: self.weight_decay != F::zero(),
             biases: self.decay_biases,
         };

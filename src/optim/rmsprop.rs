@@ -31,8 +31,10 @@ use crate::{Float, InvalidHyperparameter, Model};
 #[derive(Clone, Debug, PartialEq)]
 pub struct RmsProp<F, M> {
     lr: F,
-    alpha: F,
-    eps: F,
+    /// α and ε in `f64`, as PyTorch keeps them: 1 − α is computed there
+    /// and rounded to `F` once (see [`Adam`](crate::optim::Adam)).
+    alpha: f64,
+    eps: f64,
     penalty: Option<Penalty<F>>,
     square_avg: M,
 }
@@ -41,13 +43,7 @@ impl<F: Float, M: Model<F>> RmsProp<F, M> {
     /// RMSprop with PyTorch's defaults — learning rate 10⁻², α = 0.99,
     /// ε = 10⁻⁸, no weight decay — and a zero square average, as a constant
     /// that can initialise a `static` (see [`Adam::DEFAULT`](crate::optim::Adam::DEFAULT)).
-    pub const DEFAULT: Self = RmsProp {
-        lr: F::HUNDREDTH,
-        alpha: F::NINETY_NINE_HUNDREDTHS,
-        eps: F::OPTIM_EPS,
-        penalty: None,
-        square_avg: M::ZERO,
-    };
+    pub const DEFAULT: Self = RmsProp { lr: F::HUNDREDTH, alpha: 0.99, eps: 1e-8, penalty: None, square_avg: M::ZERO };
 
     /// RMSprop with learning rate `lr` (finite, > 0), α = 0.99, ε = 10⁻⁸ and
     /// no weight decay.
@@ -56,13 +52,13 @@ impl<F: Float, M: Model<F>> RmsProp<F, M> {
     }
 
     /// Sets the smoothing constant α, in [0, 1).
-    pub fn alpha(mut self, alpha: F) -> Result<Self, InvalidHyperparameter> {
+    pub fn alpha(mut self, alpha: f64) -> Result<Self, InvalidHyperparameter> {
         self.set_alpha(alpha)?;
         Ok(self)
     }
 
     /// Sets ε, finite and > 0.
-    pub fn eps(mut self, eps: F) -> Result<Self, InvalidHyperparameter> {
+    pub fn eps(mut self, eps: f64) -> Result<Self, InvalidHyperparameter> {
         self.set_eps(eps)?;
         Ok(self)
     }
@@ -70,24 +66,24 @@ impl<F: Float, M: Model<F>> RmsProp<F, M> {
     coupled_penalty_methods!();
 
     /// [`alpha`](RmsProp::alpha) in place; on error nothing changes.
-    pub fn set_alpha(&mut self, alpha: F) -> Result<(), InvalidHyperparameter> {
+    pub fn set_alpha(&mut self, alpha: f64) -> Result<(), InvalidHyperparameter> {
         self.alpha = check_unit("alpha", alpha)?;
         Ok(())
     }
 
     /// [`eps`](RmsProp::eps) in place; on error nothing changes.
-    pub fn set_eps(&mut self, eps: F) -> Result<(), InvalidHyperparameter> {
+    pub fn set_eps(&mut self, eps: f64) -> Result<(), InvalidHyperparameter> {
         self.eps = check_positive("eps", eps)?;
         Ok(())
     }
 
     /// The smoothing constant α.
-    pub fn smoothing(&self) -> F {
+    pub fn smoothing(&self) -> f64 {
         self.alpha
     }
 
     /// ε.
-    pub fn epsilon(&self) -> F {
+    pub fn epsilon(&self) -> f64 {
         self.eps
     }
 
@@ -116,8 +112,8 @@ impl<F: Float, M: Model<F>> LearningRate<F> for RmsProp<F, M> {
 impl<F: Float, M: Model<F>> Optimizer<F, M> for RmsProp<F, M> {
     fn step(&mut self, model: &mut M, grads: &M) {
         let RmsProp { lr, alpha, eps, penalty, square_avg } = self;
-        let (neg_lr, alpha, eps) = (-*lr, *alpha, *eps);
-        let w = F::one() - alpha;
+        let (neg_lr, w) = (-*lr, F::from_f64(1.0 - *alpha));
+        let (alpha, eps) = (F::from_f64(*alpha), F::from_f64(*eps));
         for ((param, grad), avg) in model.tensors_mut().zip(grads.tensors()).zip(square_avg.tensors_mut()) {
             let penalty = penalty.filter(|p| p.applies_to(param.kind));
             for ((p, &g), s) in param.storage.iter_mut().zip(grad.storage).zip(avg.storage.iter_mut()) {
