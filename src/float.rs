@@ -1,10 +1,11 @@
 //! The scalar type every layer is generic over.
 //!
 //! [`Float`] is implemented for `f32` and `f64`. Its transcendental functions
-//! are pure Rust — the [`libm`] crate, and for `f32` tanh the crate's own
-//! faster function (see [`Float::tanh`]) — never the platform's C library,
-//! so the same input gives the same bits on the host and on a Cortex-M
-//! (DESIGN.md, property 7). `num_traits::Float` would silently switch to
+//! are pure-Rust software — the [`libm`] crate, and for `f32` tanh the
+//! crate's own faster function (see [`Float::tanh`]) — never the platform's
+//! C library, and its square root is correctly rounded on every target (see
+//! [`Float::sqrt`]), so the same input gives the same bits on the host and
+//! on a Cortex-M (DESIGN.md, property 7). `num_traits::Float` would silently switch to
 //! `std`'s functions whenever any crate in the build enables its `std`
 //! feature, which is why this crate defines its own trait on top of
 //! [`num_traits::float::FloatCore`].
@@ -50,7 +51,13 @@ pub trait Float:
     /// input, against 1.7·10⁻⁷ for `libm::tanhf`; about five times faster,
     /// and it vectorises over a layer). NaN gives NaN, ±∞ give ±1.
     fn tanh(self) -> Self;
-    /// The square root (correctly rounded on every target).
+    /// The square root, from `libm`, correctly rounded on every target: on
+    /// x86-64 libm uses the SSE2 `sqrtss`/`sqrtsd` instruction (its `arch`
+    /// feature, which `num-traits`' `libm` feature turns on), elsewhere its
+    /// software square root. IEEE 754 requires sqrt to be correctly
+    /// rounded, so both give the same bits for every input (NaN payloads
+    /// aside). Building with `--features libm/force-soft-floats` makes it
+    /// software on x86-64 too (which Miri needs).
     fn sqrt(self) -> Self;
     /// Converts from `f64`, rounding to nearest.
     fn from_f64(value: f64) -> Self;
@@ -197,6 +204,27 @@ mod tests {
         for (constant, value) in pairs {
             assert_eq!(constant.to_bits_u64(), F::from_f64(value).to_bits_u64(), "{value}");
         }
+    }
+
+    /// `Float::sqrt` in `f32` is correctly rounded, whichever implementation
+    /// libm chose on this target: the true root lies between the midpoints
+    /// to the neighbouring `f32`s, checked exactly in `f64` (a midpoint has
+    /// 25 significant bits, its square 50).
+    #[test]
+    fn f32_sqrt_is_correctly_rounded() {
+        let next = |v: f32, step: i32| f64::from(f32::from_bits(v.to_bits().wrapping_add_signed(step)));
+        // Every 997th positive finite bit pattern natively; fewer under Miri.
+        let stride = if cfg!(miri) { 199_999 } else { 997 };
+        for bits in (1..0x7f80_0000_u32).step_by(stride) {
+            let x = f32::from_bits(bits);
+            let r = Float::sqrt(x);
+            let (low, high) = ((f64::from(r) + next(r, -1)) / 2.0, (f64::from(r) + next(r, 1)) / 2.0);
+            assert!(low * low <= f64::from(x) && f64::from(x) <= high * high, "sqrt({x:e}) = {r:e}");
+        }
+        assert_eq!(Float::sqrt(0.0_f32).to_bits(), 0);
+        assert_eq!(Float::sqrt(-0.0_f32).to_bits(), (-0.0_f32).to_bits());
+        assert!(Float::sqrt(-1.0_f32).is_nan() && Float::sqrt(f32::NAN).is_nan());
+        assert_eq!(Float::sqrt(f32::INFINITY), f32::INFINITY);
     }
 
     #[test]

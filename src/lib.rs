@@ -42,6 +42,50 @@
 //! [`train_batch`](train::train_batch) and
 //! [`train_epoch`](train::train_epoch) wrap that loop.
 //!
+//! ## Every axis has a meaning: samples, batches, feature maps
+//!
+//! A plain array is always **one sample**, and its type says what it is:
+//!
+//! | type | one sample of | PyTorch, per sample |
+//! |---|---|---|
+//! | `[F; N]` | `N` features (what [`Dense`](layers::Dense) takes) | `[N]` |
+//! | `[[F; L]; C]` | a 1-D feature map: `C` channels of `L` positions ([`Conv1d`](layers::Conv1d)) | `[C][L]` |
+//! | `[[[F; W]; H]; C]` | an image: `C` channels of `H`×`W` ([`Conv2d`](layers::Conv2d)) | `[C][H][W]` |
+//!
+//! Several samples are a [`Batch`]`<X, B>` — never a plain outer array — so
+//! no layer has to guess whether an outer axis is a batch or channels. A
+//! batch runs through any stack; layers that treat samples independently
+//! ([`PerSample`]) give exactly the bits of per-sample passes, and batch
+//! normalisation computes its statistics over the batch (and, for feature
+//! maps, over the positions: PyTorch's `[N][C][L]` and `[N][C][H][W]`).
+//!
+//! ```
+//! use constnet::prelude::*;
+//!
+//! type Net = (Conv1d<1, 4, 3, 6>, BatchNorm1d<4>, Relu, Flatten<24>, Dense<24, 2>);
+//! let mut net = Net::init(&mut Xoshiro256PlusPlus::seed_from_u64(1));
+//! let signals = Batch::new([[[0.5; 8]], [[-0.5; 8]], [[1.0; 8]]]); // three 1×8 signals
+//! let (logits, tape) = net.forward_tape(&signals);                 // statistics per channel
+//! let mut grads = Grads::<Net>::zeroed();
+//! net.backward(&tape, &Batch::new([[1.0, 0.0]; 3]), &mut grads);
+//! let one: [f32; 2] = net.forward(&[[0.5; 8]]);                     // inference: one sample
+//! assert_eq!(logits.len(), 3);
+//! ```
+//!
+//! The mistakes this rules out do not compile, with messages that name the
+//! shapes (`tests/compile_fail/` pins them): a `Dense<4, _>` after a
+//! convolution's `[[f32; 4]; 3]` ("a layer taking `[f32; 4]` was given
+//! `[[f32; 4]; 3]`"), batch normalisation trained on one sample ("a layer
+//! that needs a batch to train was given one sample, `[[f32; 4]; 4]`"), a
+//! batch of outputs given to a per-sample loss.
+//!
+//! Training runs in a [`Mode`]: [`forward_tape`](Forward::forward_tape) in
+//! [`TrainMode`] (PyTorch's `model.train()`), and
+//! [`forward_tape_eval`](Forward::forward_tape_eval) in [`EvalMode`]
+//! (`model.eval()` with gradients: batch normalisation with its running
+//! statistics, dropout off), for fine-tuning — where one sample at a time
+//! is fine.
+//!
 //! ## Firmware
 //!
 //! Every layer can be built by a `const fn`, so a trained model is a
@@ -97,10 +141,11 @@
 //! `f32` by default, `f64` supported (`Dense<I, O, f64>`). Conventions follow
 //! PyTorch: a dense weight is `[out][in]` at the API, losses use
 //! `reduction='mean'`, ReLU′(0) = 0. The test suite checks forward values,
-//! losses, gradients and SGD steps against PyTorch to 10⁻¹² in `f64`. Math
-//! functions are pure Rust on every target (`libm`, and the crate's own `f32`
-//! tanh), and every sum has one fixed order, so a model gives the same bits
-//! on the host and on a Cortex-M4F.
+//! losses, gradients and SGD steps against PyTorch to 10⁻¹² in `f64`. The
+//! transcendental functions are pure-Rust software on every target
+//! (`libm`, and the crate's own `f32` tanh); the square root is correctly
+//! rounded everywhere (see [`Float::sqrt`]); and every sum has one fixed
+//! order, so a model gives the same bits on the host and on a Cortex-M4F.
 #![cfg_attr(not(test), no_std)]
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]

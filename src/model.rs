@@ -19,51 +19,43 @@ pub enum ParamKind {
 }
 
 /// The shape of a tensor in PyTorch's layout, as `torch.Size` gives it:
-/// up to four dimensions, outermost first.
+/// its dimensions, outermost first. The dimensions are a constant (a layer
+/// builds them from its const parameters with `const { &[O, I] }`), so a
+/// shape is one reference, which keeps the tensor views small on a
+/// microcontroller's stack.
 ///
 /// ```
 /// use constnet::Shape;
-/// let shape = Shape::new([32, 64]);
+/// let shape = Shape::new(&[32, 64]);
 /// assert_eq!((shape.dims(), shape.len()), (&[32, 64][..], 2048));
 /// assert_eq!(shape.to_string(), "[32, 64]");
 /// ```
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Shape {
-    dims: [usize; Shape::MAX_RANK],
-    rank: usize,
+    dims: &'static [usize],
 }
 
 impl Shape {
-    /// The most dimensions a shape has (a 2-D convolution's weight has four).
-    pub const MAX_RANK: usize = 4;
-
     /// The shape with dimensions `dims`, outermost first.
-    pub const fn new<const R: usize>(dims: [usize; R]) -> Self {
-        const { assert!(R <= Shape::MAX_RANK, "a tensor shape has at most four dimensions") };
-        let mut all = [1; Shape::MAX_RANK];
-        let mut k = 0;
-        while k < R {
-            all[k] = dims[k];
-            k += 1;
-        }
-        Shape { dims: all, rank: R }
+    pub const fn new(dims: &'static [usize]) -> Self {
+        Shape { dims }
     }
 
     /// The dimensions, outermost first.
-    pub fn dims(&self) -> &[usize] {
-        self.dims.get(..self.rank).unwrap_or(&[])
+    pub const fn dims(&self) -> &'static [usize] {
+        self.dims
     }
 
     /// The number of dimensions.
     pub const fn rank(&self) -> usize {
-        self.rank
+        self.dims.len()
     }
 
     /// The number of elements: the product of the dimensions.
     pub const fn len(&self) -> usize {
         let mut product = 1;
         let mut k = 0;
-        while k < self.rank && k < Shape::MAX_RANK {
+        while k < self.dims.len() {
             product *= self.dims[k];
             k += 1;
         }
@@ -700,22 +692,16 @@ pub type Grads<M> = M;
 
 /// The tensor views of a layer with one weight and one bias, the common case:
 /// the weight of PyTorch's `weight_shape` in `weight_layout`, the bias a
-/// vector in PyTorch's layout.
+/// vector of `bias_shape` in PyTorch's layout.
 pub(crate) fn weight_and_bias<'a, F>(
-    weight_shape: Shape,
-    weight_layout: Layout,
+    (weight_shape, weight_layout): (Shape, Layout),
+    bias_shape: Shape,
     weight: &'a [F],
     bias: &'a [F],
 ) -> impl Iterator<Item = Tensor<'a, F>> {
     [
         Tensor { name: "weight", kind: ParamKind::Weight, shape: weight_shape, layout: weight_layout, storage: weight },
-        Tensor {
-            name: "bias",
-            kind: ParamKind::Bias,
-            shape: Shape::new([bias.len()]),
-            layout: Layout::PyTorch,
-            storage: bias,
-        },
+        Tensor { name: "bias", kind: ParamKind::Bias, shape: bias_shape, layout: Layout::PyTorch, storage: bias },
     ]
     .into_iter()
 }
@@ -723,12 +709,11 @@ pub(crate) fn weight_and_bias<'a, F>(
 /// The mutable tensor views of a layer with one weight and one bias; see
 /// [`weight_and_bias`].
 pub(crate) fn weight_and_bias_mut<'a, F>(
-    weight_shape: Shape,
-    weight_layout: Layout,
+    (weight_shape, weight_layout): (Shape, Layout),
+    bias_shape: Shape,
     weight: &'a mut [F],
     bias: &'a mut [F],
 ) -> impl Iterator<Item = TensorMut<'a, F>> {
-    let bias_shape = Shape::new([bias.len()]);
     [
         TensorMut {
             name: "weight",

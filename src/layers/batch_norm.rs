@@ -8,11 +8,10 @@ use rand::Rng;
 
 use crate::layer::SameShape;
 use crate::layers::moments::moments;
-use crate::model::{Tensor, TensorMut, write_array, write_float};
+use crate::model::{Tensor, TensorMut, weight_and_bias, weight_and_bias_mut, write_array, write_float};
 use crate::optim::check_positive;
 use crate::{
-    Backprop, Batch, Float, Init, InvalidHyperparameter, Layer, Layout, Mode, Model, Module, ParamKind, Shape,
-    SingleSampleMode,
+    Backprop, Batch, Float, Init, InvalidHyperparameter, Layer, Layout, Mode, Model, Module, Shape, SingleSampleMode,
 };
 
 /// Batch normalisation over `C` channels, as PyTorch's `BatchNorm1d(C)`:
@@ -350,26 +349,14 @@ impl<const C: usize, F: Float> BatchNorm1d<C, F> {
 
     /// `Model::tensors` of the per-channel parameters.
     fn parameter_views(&self) -> impl Iterator<Item = Tensor<'_, F>> {
-        let vector =
-            |name, kind, storage| Tensor { name, kind, shape: Shape::new([C]), layout: Layout::PyTorch, storage };
-        [vector("weight", ParamKind::Weight, &self.weight[..]), vector("bias", ParamKind::Bias, &self.bias[..])]
-            .into_iter()
+        let vector = Shape::new(const { &[C] });
+        weight_and_bias((vector, Layout::PyTorch), vector, &self.weight, &self.bias)
     }
 
     /// `Model::tensors_mut` of the per-channel parameters.
     fn parameter_views_mut(&mut self) -> impl Iterator<Item = TensorMut<'_, F>> {
-        let shape = Shape::new([C]);
-        [
-            TensorMut {
-                name: "weight",
-                kind: ParamKind::Weight,
-                shape,
-                layout: Layout::PyTorch,
-                storage: &mut self.weight,
-            },
-            TensorMut { name: "bias", kind: ParamKind::Bias, shape, layout: Layout::PyTorch, storage: &mut self.bias },
-        ]
-        .into_iter()
+        let vector = Shape::new(const { &[C] });
+        weight_and_bias_mut((vector, Layout::PyTorch), vector, &mut self.weight, &mut self.bias)
     }
 
     /// Writes `constnet::layers::$name::from_parts(…)`.

@@ -134,13 +134,18 @@ impl<const CI: usize, const CO: usize, const K: usize, const LO: usize, const S:
     }
 
     fn tensors(&self) -> impl Iterator<Item = Tensor<'_, F>> {
-        weight_and_bias(Shape::new([CO, CI, K]), Layout::PyTorch, self.weight.as_flattened().as_flattened(), &self.bias)
+        weight_and_bias(
+            (Shape::new(const { &[CO, CI, K] }), Layout::PyTorch),
+            Shape::new(const { &[CO] }),
+            self.weight.as_flattened().as_flattened(),
+            &self.bias,
+        )
     }
 
     fn tensors_mut(&mut self) -> impl Iterator<Item = TensorMut<'_, F>> {
         weight_and_bias_mut(
-            Shape::new([CO, CI, K]),
-            Layout::PyTorch,
+            (Shape::new(const { &[CO, CI, K] }), Layout::PyTorch),
+            Shape::new(const { &[CO] }),
             self.weight.as_flattened_mut().as_flattened_mut(),
             &mut self.bias,
         )
@@ -446,8 +451,8 @@ impl<
 
     fn tensors(&self) -> impl Iterator<Item = Tensor<'_, F>> {
         weight_and_bias(
-            Shape::new([CO, CI, K, K]),
-            Layout::PyTorch,
+            (Shape::new(const { &[CO, CI, K, K] }), Layout::PyTorch),
+            Shape::new(const { &[CO] }),
             self.weight.as_flattened().as_flattened().as_flattened(),
             &self.bias,
         )
@@ -455,8 +460,8 @@ impl<
 
     fn tensors_mut(&mut self) -> impl Iterator<Item = TensorMut<'_, F>> {
         weight_and_bias_mut(
-            Shape::new([CO, CI, K, K]),
-            Layout::PyTorch,
+            (Shape::new(const { &[CO, CI, K, K] }), Layout::PyTorch),
+            Shape::new(const { &[CO] }),
             self.weight.as_flattened_mut().as_flattened_mut().as_flattened_mut(),
             &mut self.bias,
         )

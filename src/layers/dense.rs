@@ -75,6 +75,11 @@ impl<const I: usize, const O: usize, F: Float> Dense<I, O, F> {
     }
 }
 
+impl<const I: usize, const O: usize, F> Dense<I, O, F> {
+    /// The weight's PyTorch shape `[O, I]`, stored transposed.
+    const WEIGHT: (Shape, Layout) = (Shape::new(&[O, I]), Layout::Transposed);
+}
+
 impl<const I: usize, const O: usize, F> Module for Dense<I, O, F> {}
 
 impl<const I: usize, const O: usize, F: Float> Model<F> for Dense<I, O, F> {
@@ -95,11 +100,11 @@ impl<const I: usize, const O: usize, F: Float> Model<F> for Dense<I, O, F> {
     }
 
     fn tensors(&self) -> impl Iterator<Item = Tensor<'_, F>> {
-        weight_and_bias(Shape::new([O, I]), Layout::Transposed, self.weight_t.as_flattened(), &self.bias)
+        weight_and_bias(Self::WEIGHT, Shape::new(const { &[O] }), self.weight_t.as_flattened(), &self.bias)
     }
 
     fn tensors_mut(&mut self) -> impl Iterator<Item = TensorMut<'_, F>> {
-        weight_and_bias_mut(Shape::new([O, I]), Layout::Transposed, self.weight_t.as_flattened_mut(), &mut self.bias)
+        weight_and_bias_mut(Self::WEIGHT, Shape::new(const { &[O] }), self.weight_t.as_flattened_mut(), &mut self.bias)
     }
 
     fn write_rust<W: fmt::Write>(&self, out: &mut W) -> fmt::Result {

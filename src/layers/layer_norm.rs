@@ -6,11 +6,9 @@ use rand::Rng;
 
 use crate::layer::SameShape;
 use crate::layers::moments::moments;
-use crate::model::{Tensor, TensorMut, write_array, write_float};
+use crate::model::{Tensor, TensorMut, weight_and_bias, weight_and_bias_mut, write_array, write_float};
 use crate::optim::check_positive;
-use crate::{
-    Backprop, Float, Init, InvalidHyperparameter, Layer, Layout, Mode, Model, Module, ParamKind, PerSample, Shape,
-};
+use crate::{Backprop, Float, Init, InvalidHyperparameter, Layer, Layout, Mode, Model, Module, PerSample, Shape};
 
 /// Layer normalisation over `N` features, as PyTorch's `LayerNorm(N)`: each
 /// sample is normalised by its own mean and biased variance,
@@ -95,32 +93,12 @@ impl<const N: usize, F: Float> Model<F> for LayerNorm<N, F> {
         *self = LayerNorm { eps: self.eps, ..Self::DEFAULT };
     }
     fn tensors(&self) -> impl Iterator<Item = Tensor<'_, F>> {
-        let shape = Shape::new([N]);
-        [
-            Tensor {
-                name: "weight",
-                kind: ParamKind::Weight,
-                shape,
-                layout: Layout::PyTorch,
-                storage: &self.weight[..],
-            },
-            Tensor { name: "bias", kind: ParamKind::Bias, shape, layout: Layout::PyTorch, storage: &self.bias[..] },
-        ]
-        .into_iter()
+        let vector = Shape::new(const { &[N] });
+        weight_and_bias((vector, Layout::PyTorch), vector, &self.weight, &self.bias)
     }
     fn tensors_mut(&mut self) -> impl Iterator<Item = TensorMut<'_, F>> {
-        let shape = Shape::new([N]);
-        [
-            TensorMut {
-                name: "weight",
-                kind: ParamKind::Weight,
-                shape,
-                layout: Layout::PyTorch,
-                storage: &mut self.weight,
-            },
-            TensorMut { name: "bias", kind: ParamKind::Bias, shape, layout: Layout::PyTorch, storage: &mut self.bias },
-        ]
-        .into_iter()
+        let vector = Shape::new(const { &[N] });
+        weight_and_bias_mut((vector, Layout::PyTorch), vector, &mut self.weight, &mut self.bias)
     }
     fn write_rust<W: fmt::Write>(&self, out: &mut W) -> fmt::Result {
         out.write_str("constnet::layers::LayerNorm::from_parts(")?;
