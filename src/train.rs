@@ -61,9 +61,10 @@ where
 }
 
 /// Averages the summed loss and gradients of `count` samples and, if the
-/// mean loss and every averaged gradient are finite, applies one optimiser
-/// step; otherwise returns the error and changes neither the model nor the
-/// optimiser.
+/// mean loss and every averaged gradient are finite, lets the optimiser
+/// prepare them (clip them, with [`Clipped`](crate::optim::Clipped)) and
+/// applies one step; otherwise returns the error and changes neither the
+/// model nor the optimiser.
 fn step_on_mean<F: Float, M: Model<F>, O: Optimizer<F, M>>(
     model: &mut M,
     optimizer: &mut O,
@@ -85,6 +86,7 @@ fn step_on_mean<F: Float, M: Model<F>, O: Optimizer<F, M>>(
         let name = grads.tensors().nth(tensor).map_or("?", |t| t.name);
         return Err(TrainError::NonFiniteGradient { first_sample: 0, layer, layer_type, tensor, name });
     }
+    optimizer.prepare(&mut grads);
     optimizer.step(model, &grads);
     Ok(mean)
 }

@@ -43,6 +43,13 @@
 //! rarely helps. `.penalty(Penalty::l2(λ)?.include_biases(true))` (or
 //! [`AdamW::decay_biases`]) gives PyTorch's behaviour exactly.
 //!
+//! ## Gradient clipping
+//!
+//! [`clip_grad_norm`] and [`clip_grad_value`] clip a model-shaped gradient
+//! as PyTorch's `clip_grad_norm_` and `clip_grad_value_` do;
+//! [`Clipped`] makes any optimiser clip before each step (recurrent
+//! networks need it).
+//!
 //! ## Learning rates
 //!
 //! Every optimiser implements [`LearningRate`], so a [`Schedule`] (step
@@ -96,11 +103,13 @@ macro_rules! coupled_penalty_methods {
 }
 
 mod adam;
+mod clip;
 mod rmsprop;
 pub mod schedule;
 mod sgd;
 
 pub use adam::{Adam, AdamW};
+pub use clip::{Clip, Clipped, clip_grad_norm, clip_grad_value};
 pub use rmsprop::RmsProp;
 pub use schedule::{Schedule, Scheduled};
 pub use sgd::{Sgd, SgdMomentum};
@@ -167,6 +176,13 @@ pub trait Optimizer<F: Float, M: Model<F>>: LearningRate<F> {
     /// Applies one update using `grads`, the gradient of the loss (already
     /// averaged over the batch) in the model's own shape.
     fn step(&mut self, model: &mut M, grads: &M);
+
+    /// Transforms the batch's averaged gradients before
+    /// [`step`](Optimizer::step) — [`Clipped`] clips them here. The training
+    /// helpers call it on every batch; the default does nothing.
+    fn prepare(&mut self, grads: &mut M) {
+        let _ = grads;
+    }
 }
 
 /// Checks that a learning rate is finite and positive.

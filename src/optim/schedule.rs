@@ -385,6 +385,10 @@ impl<F: Float, O: LearningRate<F>, S: Schedule<F>> LearningRate<F> for Scheduled
 }
 
 impl<F: Float, M: Model<F>, O: Optimizer<F, M>, S: Schedule<F>> Optimizer<F, M> for Scheduled<O, S> {
+    fn prepare(&mut self, grads: &mut M) {
+        self.optimizer.prepare(grads);
+    }
+
     fn step(&mut self, model: &mut M, grads: &M) {
         self.optimizer.set_learning_rate(self.schedule.rate(self.steps));
         self.optimizer.step(model, grads);
