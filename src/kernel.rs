@@ -72,15 +72,26 @@ pub(crate) fn matvec_t<F: Float, const I: usize, const O: usize>(z: &mut [F; O],
         matvec_t_registers(z, columns, x);
         return;
     }
+    matvec_t_columns(z, columns, x, |column| &column[..]);
+}
+
+/// `z[o] = ((z[o] + column_0[o]·x[0]) + column_1[o]·x[1]) + …` for every
+/// output `o`, each column seen as a flat slice through `flat` (a gate block
+/// `[[F; H]; G]` of a recurrent layer, or a plain `[F; O]`): the inputs are
+/// taken four at a time, each taking one pass over `z` that adds four terms
+/// to each output, in order — the sums of repeated [`axpy`], so its bits.
+#[inline]
+pub(crate) fn matvec_t_columns<F: Float, C>(z: &mut [F], columns: &[C], x: &[F], flat: impl Fn(&C) -> &[F]) {
     let (column_quads, column_tail) = columns.as_chunks::<4>();
     let (x_quads, x_tail) = x.as_chunks::<4>();
     for ([c0, c1, c2, c3], &[x0, x1, x2, x3]) in column_quads.iter().zip(x_quads) {
-        for ((((zo, &w0), &w1), &w2), &w3) in z.iter_mut().zip(c0).zip(c1).zip(c2).zip(c3) {
+        let columns = z.iter_mut().zip(flat(c0)).zip(flat(c1)).zip(flat(c2)).zip(flat(c3));
+        for ((((zo, &w0), &w1), &w2), &w3) in columns {
             *zo = (((*zo + w0 * x0) + w1 * x1) + w2 * x2) + w3 * x3;
         }
     }
     for (column, &xi) in column_tail.iter().zip(x_tail) {
-        axpy(z, column, xi);
+        axpy(z, flat(column), xi);
     }
 }
 

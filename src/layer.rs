@@ -27,7 +27,8 @@ use crate::{Batch, Mode, TrainMode};
     message = "`{Self}` cannot take `{X}` as its input",
     label = "this layer or stack does not accept `{X}`",
     note = "each layer of a stack must accept the previous layer's output; a batch is a `Batch<_, B>`, \
-            never a plain outer array"
+            never a plain outer array; a `Sequence` of time steps goes to a recurrent or element-wise layer, \
+            `PerStep<L>`, `LastStep` or `MeanOverSteps`"
 )]
 pub trait Layer<X> {
     /// What the layer returns.
@@ -102,7 +103,7 @@ impl<L: PerSample + Layer<X>, X, const B: usize> Layer<Batch<X, B>> for L {
 
     #[inline]
     fn eval(&self, x: &Batch<X, B>) -> Self::Output {
-        Batch(core::array::from_fn(|b| self.eval(&x.0[b])))
+        Batch(eval_each(self, &x.0))
     }
 }
 
@@ -117,17 +118,44 @@ where
     type Tape = [L::Tape; B];
 
     fn eval_tape(&mut self, x: &Batch<X, B>) -> (Self::Output, Self::Tape) {
-        // `from_fn` calls the closure for b = 0, 1, … in order, so stateful
-        // layers (dropout's generator) see the samples in order.
-        let passes: [(L::Output, L::Tape); B] = core::array::from_fn(|b| self.eval_tape(&x.0[b]));
-        let outputs = core::array::from_fn(|b| passes[b].0);
-        (Batch(outputs), passes.map(|(_, tape)| tape))
+        let (y, tapes) = eval_tape_each(self, &x.0);
+        (Batch(y), tapes)
     }
 
     fn backprop(&self, tape: &Self::Tape, dy: &Self::Output, grads: &mut Self) -> Batch<X, B> {
-        // In sample order: the per-sample accumulation, bit for bit.
-        Batch(core::array::from_fn(|b| self.backprop(&tape[b], &dy.0[b], grads)))
+        Batch(backprop_each(self, tape, &dy.0, grads))
     }
+}
+
+/// `layer` on every element of `x`, in order: a batch's samples, a
+/// sequence's steps.
+#[inline]
+pub(crate) fn eval_each<L: Layer<X>, X, const N: usize>(layer: &L, x: &[X; N]) -> [L::Output; N] {
+    core::array::from_fn(|n| layer.eval(&x[n]))
+}
+
+/// The training pass of `layer` on every element of `x`, in order (so a
+/// stateful layer — dropout's generator — sees them in order): the outputs
+/// and every element's tape.
+pub(crate) fn eval_tape_each<L, X, M: Mode, const N: usize>(layer: &mut L, x: &[X; N]) -> ([L::Output; N], [L::Tape; N])
+where
+    L: Backprop<X, M>,
+    L::Output: Copy,
+{
+    let passes: [(L::Output, L::Tape); N] = core::array::from_fn(|n| layer.eval_tape(&x[n]));
+    (core::array::from_fn(|n| passes[n].0), passes.map(|(_, tape)| tape))
+}
+
+/// The backward pass of [`eval_tape_each`], element by element in order, so
+/// the gradients accumulate in one fixed order (that of per-element
+/// passes).
+pub(crate) fn backprop_each<L: Backprop<X, M>, X, M: Mode, const N: usize>(
+    layer: &L,
+    tapes: &[L::Tape; N],
+    dy: &[L::Output; N],
+    grads: &mut L,
+) -> [X; N] {
+    core::array::from_fn(|n| layer.backprop(&tapes[n], &dy[n], grads))
 }
 
 /// Proof that a value of type `Self` has the shape `Expected`. It holds only

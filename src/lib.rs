@@ -167,6 +167,7 @@ mod mode;
 mod model;
 pub mod optim;
 pub mod regularize;
+mod sequence;
 mod stack;
 pub mod train;
 mod values;
@@ -181,6 +182,7 @@ pub use init::Init;
 pub use layer::{Backprop, Layer, PerSample, SameShape};
 pub use mode::{EvalMode, Mode, SingleSampleMode, TrainMode};
 pub use model::{Grads, Layout, Model, ParamKind, Shape, Tensor, TensorMut};
+pub use sequence::Sequence;
 pub use values::{LengthMismatch, Values};
 
 /// Everything a typical program uses, plus the RNG types to seed it.
@@ -189,15 +191,16 @@ pub mod prelude {
         EarlyStopping, batches, gather, identity_permutation, parse_labeled_csv, shuffle, train_validation_split,
     };
     pub use crate::layers::{
-        AvgPool2d, BatchNorm1d, BatchNorm2d, Conv1d, Conv2d, Dense, Dropout, Flatten, Identity, LayerNorm, LeakyRelu,
-        MaxPool1d, MaxPool2d, Relu, Residual, Sigmoid, Softmax, Step, Tanh,
+        AvgPool2d, BatchNorm1d, BatchNorm2d, Bidirectional, Conv1d, Conv2d, Dense, Dropout, Flatten, Gru, Identity,
+        LastStep, LayerNorm, LeakyRelu, Lstm, MaxPool1d, MaxPool2d, MeanOverSteps, PerStep, Relu, Residual, Rnn,
+        Sigmoid, Softmax, Stacked, Step, Tanh,
     };
     pub use crate::loss::{bce, bce_with_logits, half_sse, mse, one_hot, softmax_cross_entropy};
     pub use crate::metrics::{ConfusionMatrix, accuracy, argmax};
     pub use crate::optim::{Adam, AdamW, LearningRate, Optimizer, RmsProp, Schedule, Scheduled, Sgd, SgdMomentum};
     pub use crate::regularize::Penalty;
     pub use crate::train::{evaluate, train_batch, train_batched, train_epoch, train_epoch_ordered};
-    pub use crate::{Batch, EvalMode, Float, Forward, Grads, Init, Model, TrainMode};
+    pub use crate::{Batch, EvalMode, Float, Forward, Grads, Init, Model, Sequence, TrainMode};
     pub use rand::SeedableRng;
     pub use rand::rngs::{SmallRng, Xoshiro256PlusPlus};
 }

@@ -168,3 +168,33 @@ impl<X: Values, const N: usize> Values for [X; N] {
         }
     }
 }
+
+/// Implements `Values` for a tuple of tensors of the same float type: the
+/// first element's values, then the second's, and so on (the states of
+/// stacked or bidirectional recurrent layers).
+macro_rules! tuple_values {
+    ($($t:ident $i:tt),+) => {
+        impl<S: Float, $($t: Values<Scalar = S>),+> Values for ($($t,)+) {
+            type Scalar = S;
+            const LEN: usize = 0 $(+ $t::LEN)+;
+            const ZEROS: Self = ($($t::ZEROS,)+);
+
+            #[inline(always)]
+            fn for_each<G: FnMut(S)>(&self, f: &mut G) {
+                $(self.$i.for_each(f);)+
+            }
+            #[inline(always)]
+            fn for_each_mut<G: FnMut(&mut S)>(&mut self, f: &mut G) {
+                $(self.$i.for_each_mut(f);)+
+            }
+            #[inline(always)]
+            fn zip_mut<G: FnMut(&mut S, S)>(&mut self, other: &Self, f: &mut G) {
+                $(self.$i.zip_mut(&other.$i, f);)+
+            }
+        }
+    };
+}
+
+tuple_values!(A 0, B 1);
+tuple_values!(A 0, B 1, C 2);
+tuple_values!(A 0, B 1, C 2, D 3);

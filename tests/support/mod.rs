@@ -8,6 +8,8 @@
 // Each test crate uses only part of these helpers.
 #![allow(dead_code)]
 
+pub mod gradients;
+
 use constnet::Values;
 use serde_json::Value;
 
