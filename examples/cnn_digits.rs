@@ -18,8 +18,8 @@ use std::error::Error;
 use std::path::PathBuf;
 
 use constnet::prelude::*;
-use support::cnn_digits::{self, BATCH, Cnn, EPOCHS};
-use support::digits;
+use support::cnn_digits::{self, Cnn, EPOCHS};
+use support::digits::{self, BATCH};
 use support::display::{TrainingDisplay, print_test_report};
 
 /// The digits example's split seed; it also seeds the initialisation and

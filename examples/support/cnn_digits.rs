@@ -8,7 +8,7 @@ use std::error::Error;
 
 use constnet::prelude::*;
 
-use super::digits::{Dataset, Epoch, Event, Measured, Split};
+use super::digits::{Dataset, Event, Measured, Split, measure_classifier, train_classifier};
 
 /// Conv 3×3, 1 → 16 channels (8×8 → 6×6), ReLU, max-pool 2×2 (→ 3×3),
 /// flatten (16·3·3 = 144), dense 144 → 10 logits (softmax cross-entropy).
@@ -19,13 +19,6 @@ pub type Image = [[[f32; 8]; 8]; 1];
 pub type Sample = (Image, [f32; 10]);
 
 pub const EPOCHS: usize = 40;
-pub const BATCH: usize = 32;
-pub const LEARNING_RATE: f32 = 1e-2;
-/// The library's default, Xavier uniform (biases zero), as the digits
-/// example; drawn from the seeded RNG that also shuffles the training
-/// order. It was the first and only setting tried on the example's split
-/// (98.6%), so nothing was chosen on the test set; see the README.
-pub const INIT: Init = Init::XavierUniform;
 
 /// The digits' flat 64 pixels (row-major, as in the CSV) as 1×8×8 images.
 pub fn images(data: &Dataset) -> Vec<Sample> {
@@ -41,39 +34,21 @@ pub fn images(data: &Dataset) -> Vec<Sample> {
 /// Mean softmax cross-entropy and accuracy of `net` over the samples at
 /// `indices`, by inference.
 pub fn measure(net: &Cnn, samples: &[Sample], labels: &[usize], indices: &[usize]) -> Measured {
-    let (mut loss, mut correct) = (0.0, 0);
-    for &index in indices {
-        let logits = net.forward(&samples[index].0);
-        loss += softmax_cross_entropy(&logits, &samples[index].1).0;
-        correct += usize::from(argmax(&logits) == labels[index]);
-    }
-    Measured { loss: loss / indices.len() as f32, accuracy: correct as f32 / indices.len() as f32 }
+    measure_classifier(net, samples, labels, indices)
 }
 
-/// Trains a freshly initialised CNN ([`INIT`], from an RNG seeded with
-/// `seed`) on `split.train` (reshuffled every epoch by the same RNG),
-/// reporting each batch and epoch to `observe`.
+/// Trains a freshly initialised CNN on `split.train` with the digits recipe
+/// ([`train_classifier`]), reporting each batch and epoch to `observe`. The
+/// initialisation is the library's default, Xavier uniform (biases zero),
+/// as the digits example's: the first and only setting tried on the
+/// example's split (98.6%), so nothing was chosen on the test set; see the
+/// README.
 pub fn train(
     samples: &[Sample],
     labels: &[usize],
     split: &Split,
     seed: u64,
-    mut observe: impl FnMut(Event),
+    observe: impl FnMut(Event),
 ) -> Result<Cnn, Box<dyn Error>> {
-    let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed);
-    let mut net = Cnn::init_with(INIT, &mut rng);
-    let mut adam = Adam::new(LEARNING_RATE)?;
-    let mut order = split.train.clone();
-    for epoch in 1..=EPOCHS {
-        shuffle(&mut order, &mut rng);
-        train_epoch_ordered(&mut net, &mut adam, samples, &order, BATCH, softmax_cross_entropy, |done, loss| {
-            observe(Event::Batch { done, loss })
-        })?;
-        let result = Epoch {
-            train: measure(&net, samples, labels, &split.train),
-            test: measure(&net, samples, labels, &split.test),
-        };
-        observe(Event::Epoch { epoch, result: &result });
-    }
-    Ok(net)
+    train_classifier(samples, labels, split, seed, EPOCHS, observe)
 }

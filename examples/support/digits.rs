@@ -6,6 +6,7 @@
 use std::error::Error;
 
 use constnet::prelude::*;
+use constnet::{Backprop, Layer, Module};
 
 /// 64 pixels → 32 tanh units → 10 logits (softmax cross-entropy on them).
 pub type Digits = (Dense<64, 32>, Tanh, Dense<32, 10>);
@@ -72,13 +73,7 @@ pub struct Epoch {
 /// Mean softmax cross-entropy and accuracy of `net` over the samples at
 /// `indices`, by inference.
 pub fn measure(net: &Digits, data: &Dataset, indices: &[usize]) -> Measured {
-    let (mut loss, mut correct) = (0.0, 0);
-    for &index in indices {
-        let logits = net.forward(&data.samples[index].0);
-        loss += softmax_cross_entropy(&logits, &data.samples[index].1).0;
-        correct += usize::from(argmax(&logits) == data.labels[index]);
-    }
-    Measured { loss: loss / indices.len() as f32, accuracy: correct as f32 / indices.len() as f32 }
+    measure_classifier(net, &data.samples, &data.labels, indices)
 }
 
 /// What [`train`] reports as it goes.
@@ -91,22 +86,56 @@ pub enum Event<'a> {
 
 /// Trains a freshly initialised model on `split.train` (reshuffled every
 /// epoch), reporting each batch and epoch to `observe`.
-pub fn train(
-    data: &Dataset,
+pub fn train(data: &Dataset, split: &Split, seed: u64, observe: impl FnMut(Event)) -> Result<Digits, Box<dyn Error>> {
+    train_classifier(&data.samples, &data.labels, split, seed, EPOCHS, observe)
+}
+
+/// Mean softmax cross-entropy and accuracy of any ten-class classifier
+/// over the samples at `indices`, by inference.
+pub fn measure_classifier<M: Module + Layer<X, Output = [f32; 10]>, X>(
+    net: &M,
+    samples: &[(X, [f32; 10])],
+    labels: &[usize],
+    indices: &[usize],
+) -> Measured {
+    let (mut loss, mut correct) = (0.0, 0);
+    for &index in indices {
+        let logits = net.forward(&samples[index].0);
+        loss += softmax_cross_entropy(&logits, &samples[index].1).0;
+        correct += usize::from(argmax(&logits) == labels[index]);
+    }
+    Measured { loss: loss / indices.len() as f32, accuracy: correct as f32 / indices.len() as f32 }
+}
+
+/// The digits recipe for any ten-class classifier of samples `X`: a model
+/// initialised with the default scheme from an RNG seeded with `seed`, Adam
+/// [`LEARNING_RATE`], batches of [`BATCH`] samples of `split.train`
+/// reshuffled every epoch by the same RNG, for `epochs` epochs, reporting
+/// each batch and epoch to `observe`.
+pub fn train_classifier<M, X>(
+    samples: &[(X, [f32; 10])],
+    labels: &[usize],
     split: &Split,
     seed: u64,
+    epochs: usize,
     mut observe: impl FnMut(Event),
-) -> Result<Digits, Box<dyn Error>> {
+) -> Result<M, Box<dyn Error>>
+where
+    M: Model + Backprop<X, Output = [f32; 10]>,
+{
     let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed);
-    let mut net = Digits::init(&mut rng);
+    let mut net = M::init(&mut rng);
     let mut adam = Adam::new(LEARNING_RATE)?;
     let mut order = split.train.clone();
-    for epoch in 1..=EPOCHS {
+    for epoch in 1..=epochs {
         shuffle(&mut order, &mut rng);
-        train_epoch_ordered(&mut net, &mut adam, &data.samples, &order, BATCH, softmax_cross_entropy, |done, loss| {
+        train_epoch_ordered(&mut net, &mut adam, samples, &order, BATCH, softmax_cross_entropy, |done, loss| {
             observe(Event::Batch { done, loss })
         })?;
-        let result = Epoch { train: measure(&net, data, &split.train), test: measure(&net, data, &split.test) };
+        let result = Epoch {
+            train: measure_classifier(&net, samples, labels, &split.train),
+            test: measure_classifier(&net, samples, labels, &split.test),
+        };
         observe(Event::Epoch { epoch, result: &result });
     }
     Ok(net)

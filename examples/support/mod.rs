@@ -1,6 +1,6 @@
 //! Host-side helpers shared by the examples: a terminal progress bar for
-//! training, PNG plots of training curves, and the digits recipes (MLP and
-//! CNN). They use `std` and live here, outside the library, which stays
+//! training, PNG plots of training curves, and the digits recipes (MLP,
+//! CNN and recurrent). They use `std` and live here, outside the library, which stays
 //! `no_std`.
 //!
 //! Use from an example with `mod support;` (the example's directory holds
@@ -15,3 +15,4 @@ pub mod digits;
 pub mod display;
 pub mod plot;
 pub mod progress;
+pub mod sequence_digits;
