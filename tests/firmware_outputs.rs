@@ -20,6 +20,8 @@ use constnet::prelude::*;
 mod cnn_digits;
 #[path = "../firmware/src/digits.rs"]
 mod digits;
+#[path = "../firmware/src/lstm_digits.rs"]
+mod lstm_digits;
 #[path = "../firmware/src/sine.rs"]
 mod sine;
 // The examples' recipes, to retrain the models the firmware carries.
@@ -144,6 +146,64 @@ fn the_cnn_image_carries_the_examples_model() {
         })
         .count();
     assert_eq!(correct, 355);
+}
+
+/// The `out` lines of the `lstm_digits` image: index, then the ten logits'
+/// bits.
+fn lstm_digits_outputs() -> String {
+    let mut lines = String::new();
+    for (k, (raw, _)) in lstm_digits::TEST_SET.iter().enumerate() {
+        lines += &format!("out {k}");
+        for value in lstm_digits::infer(&lstm_digits::rows(raw)) {
+            lines += &format!(" {}", bits(value));
+        }
+        lines += "\n";
+    }
+    lines
+}
+
+#[test]
+fn lstm_digits_image_outputs_equal_the_hosts_bit_for_bit() {
+    check_expected("lstm_digits", &lstm_digits_outputs());
+}
+
+/// The image streams each digit row by row through the LSTM's step
+/// function; that gives exactly the whole-sequence pass's bits.
+#[test]
+fn the_lstm_image_streams_the_whole_sequence_bits() {
+    for (raw, _) in &lstm_digits::TEST_SET {
+        let rows = lstm_digits::rows(raw);
+        let whole = lstm_digits::NET.forward(&constnet::Sequence::new(rows));
+        assert_eq!(lstm_digits::infer(&rows).map(f32::to_bits), whole.map(f32::to_bits));
+    }
+}
+
+/// The LSTM image carries exactly the model `examples/sequence_digits.rs`
+/// trains (seed 0), its test set is the digits image's, and it classifies
+/// all 360 test digits correctly, as the example reports.
+#[test]
+fn the_lstm_image_carries_the_examples_model() {
+    let data = support::digits::load().unwrap();
+    let samples = support::sequence_digits::sequences(&data);
+    let split = support::digits::split(data.samples.len(), 0).unwrap();
+    assert_eq!(lstm_digits::TEST_SET, digits::TEST_SET);
+    for (&index, (raw, _)) in split.test.iter().zip(&lstm_digits::TEST_SET) {
+        assert_eq!(lstm_digits::rows(raw), *samples[index].0.as_array());
+    }
+    let trained: lstm_digits::LstmDigits =
+        support::digits::train_classifier(&samples, &data.labels, &split, 0, support::sequence_digits::EPOCHS, |_| {})
+            .unwrap();
+    let mut source = String::new();
+    trained.write_rust(&mut source).unwrap();
+    let file = include_str!("../firmware/src/models/lstm_digits.rs");
+    assert_eq!(source, file.lines().filter(|line| !line.starts_with("//")).collect::<Vec<_>>().join("\n"));
+    let correct = lstm_digits::TEST_SET
+        .iter()
+        .filter(|(raw, label)| {
+            lstm_digits::predicted(&lstm_digits::infer(&lstm_digits::rows(raw))) == usize::from(*label)
+        })
+        .count();
+    assert_eq!(correct, 360);
 }
 
 #[test]
