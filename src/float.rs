@@ -1,8 +1,9 @@
 //! The scalar type every layer is generic over.
 //!
 //! [`Float`] is implemented for `f32` and `f64`. Its transcendental functions
-//! are pure-Rust software — the [`libm`] crate, and for `f32` tanh the
-//! crate's own faster function (see [`Float::tanh`]) — never the platform's
+//! are pure-Rust software — the [`libm`] crate, and for `f32` tanh and the
+//! sigmoid the crate's own faster functions (see [`Float::tanh`] and
+//! [`Float::sigmoid`]) — never the platform's
 //! C library, and its square root is correctly rounded on every target (see
 //! [`Float::sqrt`]), so the same input gives the same bits on the host and
 //! on a Cortex-M (DESIGN.md, property 7). `num_traits::Float` would silently switch to
@@ -51,6 +52,12 @@ pub trait Float:
     /// input, against 1.7·10⁻⁷ for `libm::tanhf`; about five times faster,
     /// and it vectorises over a layer). NaN gives NaN, ±∞ give ±1.
     fn tanh(self) -> Self;
+    /// The logistic sigmoid 1/(1 + e^−self): for `f64` with `libm::exp`;
+    /// for `f32` the crate's own branch-free function (relative error below
+    /// 2·10⁻⁷ where the result is a normal number, against 1.5·10⁻⁷ for
+    /// 1/(1 + `libm::expf`(−x)); faster, and it vectorises over a layer).
+    /// NaN gives NaN, +∞ gives 1, −∞ gives 0.
+    fn sigmoid(self) -> Self;
     /// The square root, from `libm`, correctly rounded on every target: on
     /// x86-64 libm uses the SSE2 `sqrtss`/`sqrtsd` instruction (its `arch`
     /// feature, which `num-traits`' `libm` feature turns on), elsewhere its
@@ -86,7 +93,7 @@ pub trait Float:
 }
 
 macro_rules! impl_float {
-    ($t:ty, $name:literal, $exp:path, $ln:path, $ln1p:path, $tanh:path, $sqrt:path) => {
+    ($t:ty, $name:literal, $exp:path, $ln:path, $ln1p:path, $tanh:path, $sigmoid:path, $sqrt:path) => {
         impl Float for $t {
             const RUST_NAME: &'static str = $name;
             const ZERO: Self = 0.0;
@@ -107,6 +114,10 @@ macro_rules! impl_float {
             #[inline]
             fn tanh(self) -> Self {
                 $tanh(self)
+            }
+            #[inline]
+            fn sigmoid(self) -> Self {
+                $sigmoid(self)
             }
             #[inline]
             fn sqrt(self) -> Self {
@@ -139,8 +150,17 @@ macro_rules! impl_float {
     };
 }
 
-impl_float!(f32, "f32", libm::expf, libm::logf, libm::log1pf, crate::math::tanh_f32, libm::sqrtf);
-impl_float!(f64, "f64", libm::exp, libm::log, libm::log1p, libm::tanh, libm::sqrt);
+impl_float!(
+    f32,
+    "f32",
+    libm::expf,
+    libm::logf,
+    libm::log1pf,
+    crate::math::tanh_f32,
+    crate::math::sigmoid_f32,
+    libm::sqrtf
+);
+impl_float!(f64, "f64", libm::exp, libm::log, libm::log1p, libm::tanh, crate::math::sigmoid_f64, libm::sqrt);
 
 /// The default hyper-parameters of layers and optimisers as constants of
 /// each float type, so that a layer or an optimiser with its defaults is a

@@ -222,6 +222,9 @@ mod tests {
         check::<6, 33>();
         check::<7, 61>();
         check::<64, 10>();
+        // Quads and single columns after them, past 32 outputs.
+        check::<15, 33>();
+        check::<21, 64>();
     }
 
     #[test]

@@ -91,7 +91,7 @@ pub fn bce_with_logits<F: Float, const N: usize>(logits: &[F; N], target: &[F; N
     let grad = core::array::from_fn(|k| {
         let (z, y) = (logits[k], target[k]);
         loss = loss + (z.max(F::zero()) - z * y + (-z.abs()).exp().ln_1p());
-        let sigmoid = F::one() / (F::one() + (-z).exp());
+        let sigmoid = z.sigmoid();
         (sigmoid - y) / n
     });
     (loss / n, grad)

@@ -180,7 +180,7 @@ fn the_lstm_image_streams_the_whole_sequence_bits() {
 
 /// The LSTM image carries exactly the model `examples/sequence_digits.rs`
 /// trains (seed 0), its test set is the digits image's, and it classifies
-/// all 360 test digits correctly, as the example reports.
+/// 357 of the 360 test digits correctly, as the example reports.
 #[test]
 fn the_lstm_image_carries_the_examples_model() {
     let data = support::digits::load().unwrap();
@@ -203,7 +203,7 @@ fn the_lstm_image_carries_the_examples_model() {
             lstm_digits::predicted(&lstm_digits::infer(&lstm_digits::rows(raw))) == usize::from(*label)
         })
         .count();
-    assert_eq!(correct, 360);
+    assert_eq!(correct, 357);
 }
 
 #[test]

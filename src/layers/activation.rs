@@ -122,7 +122,8 @@ macro_rules! elementwise_on {
     };
 }
 
-/// The logistic sigmoid σ(x) = 1 / (1 + e^−x), in (0, 1).
+/// The logistic sigmoid σ(x) = 1 / (1 + e^−x), in [0, 1]
+/// ([`Float::sigmoid`]).
 ///
 /// ```
 /// use constnet::prelude::*;
@@ -135,7 +136,7 @@ impl<F: Float> Elementwise<F> for Sigmoid {
     const TAPES_INPUT: bool = false;
     #[inline]
     fn apply(&self, x: F) -> F {
-        F::one() / (F::one() + (-x).exp())
+        x.sigmoid()
     }
     #[inline]
     fn derivative(&self, y: F) -> F {

@@ -2,7 +2,7 @@
 //! direction).
 
 use super::weights::cell_weights_api;
-use super::{Cell, GateWeights, gates, gates_backprop, sigmoid};
+use super::{Cell, GateWeights, gates, gates_backprop};
 use crate::Float;
 
 /// A gated recurrent unit layer from `I` inputs to `H` hidden units, as
@@ -58,10 +58,20 @@ impl<const I: usize, const H: usize, F: Float> Gru<I, H, F> {
         let w = &self.weights;
         let [i_r, i_z, i_n] = gates(&w.bias_ih, &w.weight_ih_t, x);
         let [h_r, h_z, h_n] = gates(&w.bias_hh, &w.weight_hh_t, h);
-        let r: [F; H] = core::array::from_fn(|k| sigmoid(i_r[k] + h_r[k]));
-        let z: [F; H] = core::array::from_fn(|k| sigmoid(i_z[k] + h_z[k]));
-        let n: [F; H] = core::array::from_fn(|k| (i_n[k] + r[k] * h_n[k]).tanh());
-        let next = core::array::from_fn(|k| (F::one() - z[k]) * n[k] + z[k] * h[k]);
+        // In-place loops over whole arrays rather than `array::from_fn`,
+        // which LLVM leaves scalar with AVX-512 (target-cpu=native).
+        let (mut r, mut z, mut n) = (i_r, i_z, i_n);
+        for ((r, &h_r), (z, &h_z)) in r.iter_mut().zip(&h_r).zip(z.iter_mut().zip(&h_z)) {
+            *r = (*r + h_r).sigmoid();
+            *z = (*z + h_z).sigmoid();
+        }
+        for ((n, &r), &h_n) in n.iter_mut().zip(&r).zip(&h_n) {
+            *n = (*n + r * h_n).tanh();
+        }
+        let mut next = *h;
+        for ((next, &z), &n) in next.iter_mut().zip(&z).zip(&n) {
+            *next = (F::one() - z) * n + z * *next;
+        }
         (next, GruStepTape { x: *x, previous: *h, r, z, n, hidden_n: h_n })
     }
 }

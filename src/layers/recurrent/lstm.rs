@@ -2,7 +2,7 @@
 //! layer, one direction).
 
 use super::weights::cell_weights_api;
-use super::{Cell, GateWeights, gates, gates_backprop, sigmoid};
+use super::{Cell, GateWeights, gates, gates_backprop};
 use crate::{Float, Values};
 
 /// A long short-term memory layer from `I` inputs to `H` hidden units, as
@@ -101,18 +101,30 @@ impl<const I: usize, const H: usize, F: Float> Lstm<I, H, F> {
     #[inline]
     fn gates_and_cell(&self, state: &LstmState<H, F>, x: &[F; I]) -> ([[F; H]; 4], [F; H], [F; H]) {
         let w = &self.weights;
-        let input = gates(&w.bias_ih, &w.weight_ih_t, x);
+        let mut activated = gates(&w.bias_ih, &w.weight_ih_t, x);
         let hidden = gates(&w.bias_hh, &w.weight_hh_t, &state.h);
-        let a = |g: usize, k: usize| input[g][k] + hidden[g][k];
-        let activated: [[F; H]; 4] = [
-            core::array::from_fn(|k| sigmoid(a(0, k))),
-            core::array::from_fn(|k| sigmoid(a(1, k))),
-            core::array::from_fn(|k| a(2, k).tanh()),
-            core::array::from_fn(|k| sigmoid(a(3, k))),
-        ];
-        let [i, f, g, _] = &activated;
-        let c: [F; H] = core::array::from_fn(|k| f[k] * state.c[k] + i[k] * g[k]);
-        let tanh_c = c.map(F::tanh);
+        // In-place loops over whole arrays rather than `array::from_fn`,
+        // which LLVM leaves scalar with AVX-512 (target-cpu=native).
+        for (a, &b) in activated.as_flattened_mut().iter_mut().zip(hidden.as_flattened()) {
+            *a = *a + b;
+        }
+        let [i, f, g, o] = &mut activated;
+        for ((i, f), o) in i.iter_mut().zip(f.iter_mut()).zip(o.iter_mut()) {
+            *i = i.sigmoid();
+            *f = f.sigmoid();
+            *o = o.sigmoid();
+        }
+        for g in g.iter_mut() {
+            *g = g.tanh();
+        }
+        let mut c = state.c;
+        for (((c, &i), &f), &g) in c.iter_mut().zip(&*i).zip(&*f).zip(&*g) {
+            *c = f * *c + i * g;
+        }
+        let mut tanh_c = c;
+        for t in tanh_c.iter_mut() {
+            *t = t.tanh();
+        }
         (activated, c, tanh_c)
     }
 }

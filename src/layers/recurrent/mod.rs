@@ -269,13 +269,6 @@ where
     }
 }
 
-/// The logistic sigmoid of a gate, as the [`Sigmoid`](crate::layers::Sigmoid)
-/// layer computes it.
-#[inline(always)]
-fn sigmoid<F: Float>(x: F) -> F {
-    F::one() / (F::one() + (-x).exp())
-}
-
 /// `bias + W·x` for `G` gate blocks of `H` outputs, with `W` stored
 /// transposed, one `[[F; H]; G]` block per input: the bias, then the inputs
 /// in order (the [`matvec_t_columns`] order).
