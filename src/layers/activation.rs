@@ -11,12 +11,8 @@
 //! whose comparison `x > 0` is false for NaN (as `torch.relu` gives NaN, this
 //! crate's `Relu` returns NaN too — see [`Relu`]).
 
-use core::fmt;
-
-use rand::Rng;
-
-use crate::model::{Tensor, TensorMut, write_float};
-use crate::{Backprop, Float, Init, Layer, Mode, Model, Module, PerSample, Values};
+use crate::model::write_float;
+use crate::{Backprop, Float, Layer, Mode, PerSample, Values};
 
 /// An element-wise activation: y = f(x), with f′ computed from whichever of
 /// x or y the tape keeps.
@@ -36,26 +32,7 @@ trait Elementwise<F: Float> {
 /// constant, and `$value` writes the activation as a Rust expression.
 macro_rules! elementwise_layer {
     ($name:ident $(<$f:ident>)? for $layer:ty = $zero:expr, |$this:ident, $out:ident| $value:expr) => {
-        impl$(<$f>)? Module for $name $(<$f>)? {}
-
-        impl<F: Float> Model<F> for $name $(<$f>)? {
-            const PARAMS: usize = 0;
-            const ZERO: Self = $zero;
-            const TENSORS: usize = 0;
-
-            /// Nothing to initialise: the activation has no parameters.
-            fn initialize_with<R: Rng + ?Sized>(&mut self, _init: Init, _rng: &mut R) {}
-            fn tensors(&self) -> impl Iterator<Item = Tensor<'_, F>> {
-                core::iter::empty()
-            }
-            fn tensors_mut(&mut self) -> impl Iterator<Item = TensorMut<'_, F>> {
-                core::iter::empty()
-            }
-            fn write_rust<W: fmt::Write>(&self, $out: &mut W) -> fmt::Result {
-                let $this = self;
-                $value
-            }
-        }
+        parameter_free_model!($(float $f)? [] $name $(<$f>)?, $zero, |$this, $out| $value);
 
         /// A batch, sample by sample: element by element, the same bits.
         impl$(<$f>)? PerSample for $name $(<$f>)? {}

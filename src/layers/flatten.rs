@@ -1,12 +1,7 @@
 //! [`Flatten`]: channels-first feature maps to a flat vector, as PyTorch's
 //! `nn.Flatten()`.
 
-use core::fmt;
-
-use rand::Rng;
-
-use crate::model::{Tensor, TensorMut};
-use crate::{Backprop, Float, Init, Layer, Mode, Model, Module, PerSample};
+use crate::{Backprop, Float, Layer, Mode, PerSample};
 
 /// Flattens a feature map into `[F; N]`, in row-major (C) order, as
 /// PyTorch's `nn.Flatten()`:
@@ -35,25 +30,7 @@ use crate::{Backprop, Float, Init, Layer, Mode, Model, Module, PerSample};
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Flatten<const N: usize>;
 
-impl<const N: usize> Module for Flatten<N> {}
-
-impl<F: Float, const N: usize> Model<F> for Flatten<N> {
-    const PARAMS: usize = 0;
-    const ZERO: Self = Flatten;
-    const TENSORS: usize = 0;
-
-    /// Nothing to initialise: flattening has no parameters.
-    fn initialize_with<R: Rng + ?Sized>(&mut self, _init: Init, _rng: &mut R) {}
-    fn tensors(&self) -> impl Iterator<Item = Tensor<'_, F>> {
-        core::iter::empty()
-    }
-    fn tensors_mut(&mut self) -> impl Iterator<Item = TensorMut<'_, F>> {
-        core::iter::empty()
-    }
-    fn write_rust<W: fmt::Write>(&self, out: &mut W) -> fmt::Result {
-        out.write_str("constnet::layers::Flatten")
-    }
-}
+parameter_free_model!([const N: usize] Flatten<N>, Flatten, |_this, out| out.write_str("constnet::layers::Flatten"));
 
 /// Copies a flat slice of exactly `N` values into an array.
 #[inline(always)]

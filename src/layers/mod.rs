@@ -3,6 +3,47 @@
 //! [`Backprop`](crate::Backprop) (training) for the inputs it takes, and
 //! takes a [`Batch`](crate::Batch) of them.
 
+/// Implements [`Module`](crate::Module) and a [`Model`](crate::Model) with
+/// no parameters for a layer type `$ty`: its generic parameters in
+/// brackets (the float type `F` is always generic; write `float F [..]`
+/// when `$ty` itself names it), its compile-time zero and how it writes
+/// itself as Rust source.
+///
+/// ```text
+/// parameter_free_model!([const N: usize] Flatten<N>, Flatten, |_this, out| out.write_str("…"));
+/// parameter_free_model!(float F [] LeakyRelu<F>, LeakyRelu::DEFAULT, |this, out| …);
+/// ```
+macro_rules! parameter_free_model {
+    (float $f:ident [$($g:tt)*] $ty:ty, $zero:expr, |$this:ident, $out:ident| $write:expr) => {
+        impl<$f, $($g)*> $crate::Module for $ty {}
+        parameter_free_model!(@model [$($g)*] $ty, $zero, |$this, $out| $write);
+    };
+    ([$($g:tt)*] $ty:ty, $zero:expr, |$this:ident, $out:ident| $write:expr) => {
+        impl<$($g)*> $crate::Module for $ty {}
+        parameter_free_model!(@model [$($g)*] $ty, $zero, |$this, $out| $write);
+    };
+    (@model [$($g:tt)*] $ty:ty, $zero:expr, |$this:ident, $out:ident| $write:expr) => {
+        impl<F: $crate::Float, $($g)*> $crate::Model<F> for $ty {
+            const PARAMS: usize = 0;
+            const ZERO: Self = $zero;
+            const TENSORS: usize = 0;
+
+            /// Nothing to initialise: the layer has no parameters.
+            fn initialize_with<R: rand::Rng + ?Sized>(&mut self, _init: $crate::Init, _rng: &mut R) {}
+            fn tensors(&self) -> impl Iterator<Item = $crate::Tensor<'_, F>> {
+                core::iter::empty()
+            }
+            fn tensors_mut(&mut self) -> impl Iterator<Item = $crate::TensorMut<'_, F>> {
+                core::iter::empty()
+            }
+            fn write_rust<W: core::fmt::Write>(&self, $out: &mut W) -> core::fmt::Result {
+                let $this = self;
+                $write
+            }
+        }
+    };
+}
+
 mod activation;
 mod batch_norm;
 mod conv;

@@ -11,37 +11,7 @@
 //!
 //! Pools have no parameters: they are zero-sized, `PARAMS == 0`.
 
-use core::fmt;
-
-use rand::Rng;
-
-use crate::model::{Tensor, TensorMut};
-use crate::{Backprop, Float, Init, Layer, Mode, Model, Module, PerSample};
-
-/// Implements `Module` and a parameter-free `Model` for a pooling layer.
-macro_rules! parameter_free {
-    ($name:ident < $($c:ident),* >) => {
-        impl<$(const $c: usize),*> Module for $name<$($c),*> {}
-
-        impl<F: Float, $(const $c: usize),*> Model<F> for $name<$($c),*> {
-            const PARAMS: usize = 0;
-            const ZERO: Self = $name;
-            const TENSORS: usize = 0;
-
-            /// Nothing to initialise: pooling has no parameters.
-            fn initialize_with<R: Rng + ?Sized>(&mut self, _init: Init, _rng: &mut R) {}
-            fn tensors(&self) -> impl Iterator<Item = Tensor<'_, F>> {
-                core::iter::empty()
-            }
-            fn tensors_mut(&mut self) -> impl Iterator<Item = TensorMut<'_, F>> {
-                core::iter::empty()
-            }
-            fn write_rust<W: fmt::Write>(&self, out: &mut W) -> fmt::Result {
-                out.write_str(concat!("constnet::layers::", stringify!($name)))
-            }
-        }
-    };
-}
+use crate::{Backprop, Float, Layer, Mode, PerSample};
 
 /// Max pooling over windows of `K` positions (stride `K`, no padding, floor
 /// mode), declared to produce `LO = ⌊L/K⌋` positions: `[[F; L]; C]` →
@@ -60,7 +30,7 @@ macro_rules! parameter_free {
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct MaxPool1d<const K: usize, const LO: usize>;
 
-parameter_free!(MaxPool1d<K, LO>);
+parameter_free_model!([const K: usize, const LO: usize] MaxPool1d<K, LO>, MaxPool1d, |_this, out| out.write_str("constnet::layers::MaxPool1d"));
 
 /// The compile-time shape check of a [`MaxPool1d`] for an input of length `L`.
 macro_rules! maxpool1d_check {
@@ -167,7 +137,7 @@ impl<const K: usize, const LO: usize, const C: usize, const L: usize, F: Float, 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct MaxPool2d<const K: usize, const HO: usize, const WO: usize>;
 
-parameter_free!(MaxPool2d<K, HO, WO>);
+parameter_free_model!([const K: usize, const HO: usize, const WO: usize] MaxPool2d<K, HO, WO>, MaxPool2d, |_this, out| out.write_str("constnet::layers::MaxPool2d"));
 
 /// The compile-time shape check of a 2-D pool named `$name` for an `H`×`W`
 /// input.
@@ -286,7 +256,7 @@ impl<
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct AvgPool2d<const K: usize, const HO: usize, const WO: usize>;
 
-parameter_free!(AvgPool2d<K, HO, WO>);
+parameter_free_model!([const K: usize, const HO: usize, const WO: usize] AvgPool2d<K, HO, WO>, AvgPool2d, |_this, out| out.write_str("constnet::layers::AvgPool2d"));
 
 impl<const K: usize, const HO: usize, const WO: usize> AvgPool2d<K, HO, WO> {
     fn forward_one<F: Float, const H: usize, const W: usize, const C: usize>(

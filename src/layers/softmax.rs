@@ -1,11 +1,6 @@
 //! [`Softmax`]: turns a vector of scores into probabilities.
 
-use core::fmt;
-
-use rand::Rng;
-
-use crate::model::{Tensor, TensorMut};
-use crate::{Backprop, Float, Init, Layer, Mode, Model, Module, PerSample};
+use crate::{Backprop, Float, Layer, Mode, PerSample};
 
 /// softmax(z)_k = e^(z_k − m) / Σ_j e^(z_j − m) with m = max z, so large
 /// scores do not overflow: `[1000, 1001, 1002]` gives finite probabilities.
@@ -45,25 +40,7 @@ pub(crate) fn max_finite_or_first<F: Float>(z: &[F]) -> F {
     z.iter().fold(F::neg_infinity(), |m, &v| m.max(v))
 }
 
-impl Module for Softmax {}
-
-impl<F: Float> Model<F> for Softmax {
-    const PARAMS: usize = 0;
-    const ZERO: Self = Softmax;
-    const TENSORS: usize = 0;
-
-    /// Nothing to initialise: softmax has no parameters.
-    fn initialize_with<R: Rng + ?Sized>(&mut self, _init: Init, _rng: &mut R) {}
-    fn tensors(&self) -> impl Iterator<Item = Tensor<'_, F>> {
-        core::iter::empty()
-    }
-    fn tensors_mut(&mut self) -> impl Iterator<Item = TensorMut<'_, F>> {
-        core::iter::empty()
-    }
-    fn write_rust<W: fmt::Write>(&self, out: &mut W) -> fmt::Result {
-        out.write_str("constnet::layers::Softmax")
-    }
-}
+parameter_free_model!([] Softmax, Softmax, |_this, out| out.write_str("constnet::layers::Softmax"));
 
 impl PerSample for Softmax {}
 

@@ -34,35 +34,12 @@ pub struct LastStep;
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct MeanOverSteps;
 
-/// Implements `Module`, `PerSample` and a parameter-free `Model`.
-macro_rules! parameter_free {
-    ($($name:ident),*) => {$(
-        impl Module for $name {}
-
-        /// A batch of sequences, sequence by sequence.
-        impl PerSample for $name {}
-
-        impl<F: Float> Model<F> for $name {
-            const PARAMS: usize = 0;
-            const ZERO: Self = $name;
-            const TENSORS: usize = 0;
-
-            /// Nothing to initialise.
-            fn initialize_with<R: Rng + ?Sized>(&mut self, _init: Init, _rng: &mut R) {}
-            fn tensors(&self) -> impl Iterator<Item = Tensor<'_, F>> {
-                core::iter::empty()
-            }
-            fn tensors_mut(&mut self) -> impl Iterator<Item = TensorMut<'_, F>> {
-                core::iter::empty()
-            }
-            fn write_rust<W: fmt::Write>(&self, out: &mut W) -> fmt::Result {
-                out.write_str(concat!("constnet::layers::", stringify!($name)))
-            }
-        }
-    )*};
-}
-
-parameter_free!(LastStep, MeanOverSteps);
+/// A batch of sequences, sequence by sequence.
+impl PerSample for LastStep {}
+/// A batch of sequences, sequence by sequence.
+impl PerSample for MeanOverSteps {}
+parameter_free_model!([] LastStep, LastStep, |_this, out| out.write_str("constnet::layers::LastStep"));
+parameter_free_model!([] MeanOverSteps, MeanOverSteps, |_this, out| out.write_str("constnet::layers::MeanOverSteps"));
 
 impl<X: Values, const T: usize> Layer<Sequence<X, T>> for LastStep {
     type Output = X;
