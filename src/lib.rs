@@ -42,7 +42,7 @@
 //! [`train_batch`](train::train_batch) and
 //! [`train_epoch`](train::train_epoch) wrap that loop.
 //!
-//! ## Every axis has a meaning: samples, batches, feature maps
+//! ## Every axis has a meaning: samples, batches, feature maps, time steps
 //!
 //! A plain array is always **one sample**, and its type says what it is:
 //!
@@ -58,6 +58,18 @@
 //! ([`PerSample`]) give exactly the bits of per-sample passes, and batch
 //! normalisation computes its statistics over the batch (and, for feature
 //! maps, over the positions: PyTorch's `[N][C][L]` and `[N][C][H][W]`).
+//!
+//! Time is its own axis too: a [`Sequence`]`<X, T>` is one sample of `T`
+//! steps, each an `X`. Recurrent layers ([`Lstm`](layers::Lstm),
+//! [`Gru`](layers::Gru), [`Rnn`](layers::Rnn); see
+//! [`layers::recurrent`]) map a `Sequence<[F; I], T>` to every hidden
+//! state, a `Sequence<[F; H], T>`, so they stack, and
+//! [`LastStep`](layers::LastStep), [`MeanOverSteps`](layers::MeanOverSteps)
+//! or [`PerStep`](layers::PerStep) bring the sequence back to a per-sample
+//! value: `(Lstm<8, 32>, Lstm<32, 32>, LastStep, Dense<32, 10>)`. A
+//! sequence can never be taken for a batch: batch normalisation given a
+//! `Sequence` (which would compute statistics over time steps) does not
+//! compile, and several sequences are a `Batch<Sequence<X, T>, B>`.
 //!
 //! ```
 //! use constnet::prelude::*;
@@ -77,7 +89,8 @@
 //! convolution's `[[f32; 4]; 3]` ("a layer taking `[f32; 4]` was given
 //! `[[f32; 4]; 3]`"), batch normalisation trained on one sample ("a layer
 //! that needs a batch to train was given one sample, `[[f32; 4]; 4]`"), a
-//! batch of outputs given to a per-sample loss.
+//! batch of outputs given to a per-sample loss, a sequence given to batch
+//! normalisation or a recurrent stack whose hidden sizes do not chain.
 //!
 //! Training runs in a [`Mode`]: [`forward_tape`](Forward::forward_tape) in
 //! [`TrainMode`] (PyTorch's `model.train()`), and
@@ -143,7 +156,7 @@
 //! `reduction='mean'`, ReLU′(0) = 0. The test suite checks forward values,
 //! losses, gradients and SGD steps against PyTorch to 10⁻¹² in `f64`. The
 //! transcendental functions are pure-Rust software on every target
-//! (`libm`, and the crate's own `f32` tanh); the square root is correctly
+//! (`libm`, and the crate's own `f32` tanh and sigmoid); the square root is correctly
 //! rounded everywhere (see [`Float::sqrt`]); and every sum has one fixed
 //! order, so a model gives the same bits on the host and on a Cortex-M4F.
 #![cfg_attr(not(test), no_std)]
