@@ -41,6 +41,27 @@ impl Init {
         };
         F::from_f64(value)
     }
+
+    /// Fills a matrix stored transposed — `columns[i]` holds input `i`'s
+    /// weight to every output, flat (`flat` views one column) — with draws
+    /// for PyTorch's `[outputs][inputs]` shape, in PyTorch's row-major
+    /// order, so that a seed means the same matrix whatever the storage.
+    pub(crate) fn fill_transposed<F: Float, C, R: Rng + ?Sized>(
+        self,
+        columns: &mut [C],
+        flat: impl Fn(&mut C) -> &mut [F],
+        rng: &mut R,
+    ) {
+        let inputs = columns.len();
+        let outputs = columns.first_mut().map_or(0, |column| flat(column).len());
+        for o in 0..outputs {
+            for column in columns.iter_mut() {
+                if let Some(w) = flat(column).get_mut(o) {
+                    *w = self.sample(inputs, outputs, rng);
+                }
+            }
+        }
+    }
 }
 
 /// A uniform draw in [0, 1) with 53 random bits.

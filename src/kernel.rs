@@ -95,6 +95,31 @@ pub(crate) fn matvec_t_columns<F: Float, C>(z: &mut [F], columns: &[C], x: &[F],
     }
 }
 
+/// The backward pass of `z = bias + W·x` over transposed weights, each
+/// input's column seen flat through `flat` / `flat_mut` (as in
+/// [`matvec_t_columns`]), for dL/dz `dz`: adds dz into `bias_grad` and
+/// dz·x[i] into input `i`'s gradient column (one [`axpy`] each, vectorised
+/// over the outputs), and returns dL/dx, one [`dot`] with each stored
+/// column.
+#[inline]
+pub(crate) fn matvec_t_backprop<F: Float, C, const N: usize>(
+    columns: &[C; N],
+    x: &[F; N],
+    dz: &[F],
+    bias_grad: &mut [F],
+    column_grads: &mut [C; N],
+    flat: impl Fn(&C) -> &[F],
+    flat_mut: impl Fn(&mut C) -> &mut [F],
+) -> [F; N] {
+    for (g, &d) in bias_grad.iter_mut().zip(dz) {
+        *g = *g + d;
+    }
+    for (column, &xi) in column_grads.iter_mut().zip(x) {
+        axpy(flat_mut(column), dz, xi);
+    }
+    core::array::from_fn(|i| dot(flat(&columns[i]), dz))
+}
+
 /// The widest layer whose output sums [`matvec_t`] keeps in registers.
 const REGISTER_OUTPUTS: usize = 32;
 

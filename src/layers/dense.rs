@@ -4,7 +4,7 @@ use core::fmt;
 
 use rand::Rng;
 
-use crate::kernel::{axpy, dot, matvec_t};
+use crate::kernel::{matvec_t, matvec_t_backprop};
 use crate::layer::SameShape;
 use crate::model::{Tensor, TensorMut, weight_and_bias, weight_and_bias_mut, write_array};
 use crate::{Backprop, Float, Init, Layer, Layout, Mode, Model, Module, PerSample, Shape};
@@ -89,13 +89,7 @@ impl<const I: usize, const O: usize, F: Float> Model<F> for Dense<I, O, F> {
     const ZERO: Self = Dense { weight_t: [[F::ZERO; O]; I], bias: [F::ZERO; O] };
 
     fn initialize_with<R: Rng + ?Sized>(&mut self, init: Init, rng: &mut R) {
-        // Draw in PyTorch's [O][I] order so that a seed means the same matrix
-        // whatever the storage layout.
-        for o in 0..O {
-            for column in self.weight_t.iter_mut() {
-                column[o] = init.sample(I, O, rng);
-            }
-        }
+        init.fill_transposed(&mut self.weight_t, |column| &mut column[..], rng);
         self.bias = [F::ZERO; O];
     }
 
@@ -156,16 +150,10 @@ where
     }
 
     fn backprop(&self, x: &[F; I], dy: &[F; O], grads: &mut Self) -> X {
-        for (g, &d) in grads.bias.iter_mut().zip(dy) {
-            *g = *g + d;
-        }
-        // dL/dW[o][i] = dy[o]·x[i]: one column of the transposed gradient per
-        // input, vectorised over the outputs.
-        for (g_column, &xi) in grads.weight_t.iter_mut().zip(x) {
-            axpy(g_column, dy, xi);
-        }
-        // dL/dx[i] = Σ_o W[o][i]·dy[o]: a dot product with a stored column.
-        let dx: [F; I] = core::array::from_fn(|i| dot(&self.weight_t[i], dy));
+        // dL/dW[o][i] = dy[o]·x[i], one transposed column per input;
+        // dL/dx[i] = Σ_o W[o][i]·dy[o], a dot product with a stored column.
+        let (bias_grad, weight_grad) = (&mut grads.bias, &mut grads.weight_t);
+        let dx = matvec_t_backprop(&self.weight_t, x, dy, bias_grad, weight_grad, |c| &c[..], |c| &mut c[..]);
         SameShape::from_shape(dx)
     }
 }

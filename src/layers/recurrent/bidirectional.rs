@@ -74,50 +74,42 @@ fn halves<C: Cell, const O: usize>(y: &[C::Scalar; O]) -> (C::Output, C::Output)
     (C::Output::from_slice(front).unwrap_or(C::Output::ZEROS), C::Output::from_slice(back).unwrap_or(C::Output::ZEROS))
 }
 
+/// The steps of `x` in reverse order: what the backward direction reads.
+fn reversed_steps<X: Copy, const T: usize>(x: &Sequence<X, T>) -> Sequence<X, T> {
+    Sequence::from_fn(|k| x[T - 1 - k])
+}
+
+/// Each direction is its cell's own pass over the sequence ([`Recurrent`]
+/// for a [`Cell`]): the backward one over the reversed steps, so its tapes
+/// are in the order it ran, step `T − 1` first.
 impl<C: Cell, const O: usize> Recurrent for Bidirectional<C, O> {
     type Scalar = C::Scalar;
     type Input = C::Input;
     type Output = [C::Scalar; O];
     type State = (C::State, C::State);
-    /// The forward and the backward direction's step tapes, by step.
+    /// The forward and the backward direction's step tapes, each in the
+    /// order its direction ran.
     type Tape<const T: usize> = ([C::StepTape; T], [C::StepTape; T]);
 
     fn run<const T: usize>(
         &self,
         x: &Sequence<C::Input, T>,
-        state: &Self::State,
+        (forward, backward): &Self::State,
     ) -> (Sequence<[C::Scalar; O], T>, Self::State) {
-        let (mut forward, mut backward) = *state;
-        let ahead = Sequence::<C::Output, T>::from_fn(|t| self.forward.step(&mut forward, &x[t]));
-        let mut behind = Sequence([C::Output::ZEROS; T]);
-        for t in (0..T).rev() {
-            behind[t] = self.backward.step(&mut backward, &x[t]);
-        }
-        (Sequence::from_fn(|t| concatenated::<C, O>(&ahead[t], &behind[t])), (forward, backward))
+        let (ahead, forward) = self.forward.run(x, forward);
+        let (behind, backward) = self.backward.run(&reversed_steps(x), backward);
+        let y = Sequence::from_fn(|t| concatenated::<C, O>(&ahead[t], &behind[T - 1 - t]));
+        (y, (forward, backward))
     }
 
     fn run_tape<const T: usize>(
         &self,
         x: &Sequence<C::Input, T>,
-        state: &Self::State,
+        (forward, backward): &Self::State,
     ) -> (Sequence<[C::Scalar; O], T>, Self::State, Self::Tape<T>) {
-        let (mut forward, mut backward) = *state;
-        let mut ahead = Sequence([C::Output::ZEROS; T]);
-        let forward_tapes = core::array::from_fn(|t| {
-            let (y, next, tape) = self.forward.step_tape(&forward, &x[t]);
-            (ahead[t], forward) = (y, next);
-            tape
-        });
-        // The backward direction's tapes, in the order it ran (step T − 1
-        // first).
-        let mut behind = Sequence([C::Output::ZEROS; T]);
-        let backward_tapes = core::array::from_fn(|k| {
-            let t = T - 1 - k;
-            let (y, next, tape) = self.backward.step_tape(&backward, &x[t]);
-            (behind[t], backward) = (y, next);
-            tape
-        });
-        let y = Sequence::from_fn(|t| concatenated::<C, O>(&ahead[t], &behind[t]));
+        let (ahead, forward, forward_tapes) = self.forward.run_tape(x, forward);
+        let (behind, backward, backward_tapes) = self.backward.run_tape(&reversed_steps(x), backward);
+        let y = Sequence::from_fn(|t| concatenated::<C, O>(&ahead[t], &behind[T - 1 - t]));
         (y, (forward, backward), (forward_tapes, backward_tapes))
     }
 
@@ -130,23 +122,16 @@ impl<C: Cell, const O: usize> Recurrent for Bidirectional<C, O> {
         (d_forward, d_backward): &Self::State,
         grads: &mut Self,
     ) -> (Sequence<C::Input, T>, Self::State) {
-        let mut dx = Sequence([C::Input::ZEROS; T]);
-        let mut d_state = *d_forward;
-        for t in (0..T).rev() {
-            let (d_ahead, _) = halves::<C, O>(&dy[t]);
-            (dx[t], d_state) = self.forward.step_backprop(&forward_tapes[t], &d_ahead, &d_state, &mut grads.forward);
+        let d_ahead = Sequence::from_fn(|t| halves::<C, O>(&dy[t]).0);
+        let d_behind = Sequence::from_fn(|k| halves::<C, O>(&dy[T - 1 - k]).1);
+        let (mut dx, d_first_forward) =
+            self.forward.run_backprop(forward_tapes, &d_ahead, d_forward, &mut grads.forward);
+        let (dx_behind, d_first_backward) =
+            self.backward.run_backprop(backward_tapes, &d_behind, d_backward, &mut grads.backward);
+        for (t, total) in dx.iter_mut().enumerate() {
+            total.zip_mut(&dx_behind[T - 1 - t], &mut |total, d| *total = *total + d);
         }
-        let d_first_forward = d_state;
-        let mut d_state = *d_backward;
-        for k in (0..T).rev() {
-            let t = T - 1 - k;
-            let (_, d_behind) = halves::<C, O>(&dy[t]);
-            let (d_input, d_previous) =
-                self.backward.step_backprop(&backward_tapes[k], &d_behind, &d_state, &mut grads.backward);
-            dx[t].zip_mut(&d_input, &mut |total, d| *total = *total + d);
-            d_state = d_previous;
-        }
-        (dx, (d_first_forward, d_state))
+        (dx, (d_first_forward, d_first_backward))
     }
 }
 

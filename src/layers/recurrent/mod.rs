@@ -47,7 +47,7 @@ pub use lstm::{Lstm, LstmState};
 pub use rnn::{Rnn, RnnNonlinearity};
 pub use stacked::Stacked;
 
-use crate::kernel::{axpy, dot, matvec_t_columns};
+use crate::kernel::{matvec_t_backprop, matvec_t_columns};
 use crate::layer::SameShape;
 use crate::{Backprop, Float, Layer, Mode, Sequence, Values};
 
@@ -293,14 +293,8 @@ fn gates_backprop<F: Float, const G: usize, const H: usize, const N: usize>(
     bias_grad: &mut [[F; H]; G],
     weight_grad: &mut [[[F; H]; G]; N],
 ) -> [F; N] {
-    let d_flat = d.as_flattened();
-    for (g, &v) in bias_grad.as_flattened_mut().iter_mut().zip(d_flat) {
-        *g = *g + v;
-    }
-    for (column, &xi) in weight_grad.iter_mut().zip(x) {
-        axpy(column.as_flattened_mut(), d_flat, xi);
-    }
-    core::array::from_fn(|i| dot(weight_t[i].as_flattened(), d_flat))
+    let (d, bias_grad) = (d.as_flattened(), bias_grad.as_flattened_mut());
+    matvec_t_backprop(weight_t, x, d, bias_grad, weight_grad, |c| c.as_flattened(), |c| c.as_flattened_mut())
 }
 
 /// The weights and biases of a recurrent cell with `G` gates: the layout

@@ -64,50 +64,26 @@ impl<Layers> Module for Stacked<Layers> {}
 /// A batch of sequences runs sequence by sequence, in order.
 impl<Layers> PerSample for Stacked<Layers> {}
 
+/// PyTorch's names of the tensors of recurrent layer `k`, forward
+/// direction then reverse, for each `k` given.
+macro_rules! layer_names {
+    ($($k:literal),+) => {
+        [$([
+            concat!("weight_ih_l", $k),
+            concat!("weight_hh_l", $k),
+            concat!("bias_ih_l", $k),
+            concat!("bias_hh_l", $k),
+            concat!("weight_ih_l", $k, "_reverse"),
+            concat!("weight_hh_l", $k, "_reverse"),
+            concat!("bias_ih_l", $k, "_reverse"),
+            concat!("bias_hh_l", $k, "_reverse"),
+        ]),+]
+    };
+}
+
 /// PyTorch's names of a one-layer module's tensors, and the same for
 /// layers 1, 2 and 3: row `k` holds layer `k`'s.
-const NAMES: [[&str; 8]; 4] = [
-    [
-        "weight_ih_l0",
-        "weight_hh_l0",
-        "bias_ih_l0",
-        "bias_hh_l0",
-        "weight_ih_l0_reverse",
-        "weight_hh_l0_reverse",
-        "bias_ih_l0_reverse",
-        "bias_hh_l0_reverse",
-    ],
-    [
-        "weight_ih_l1",
-        "weight_hh_l1",
-        "bias_ih_l1",
-        "bias_hh_l1",
-        "weight_ih_l1_reverse",
-        "weight_hh_l1_reverse",
-        "bias_ih_l1_reverse",
-        "bias_hh_l1_reverse",
-    ],
-    [
-        "weight_ih_l2",
-        "weight_hh_l2",
-        "bias_ih_l2",
-        "bias_hh_l2",
-        "weight_ih_l2_reverse",
-        "weight_hh_l2_reverse",
-        "bias_ih_l2_reverse",
-        "bias_hh_l2_reverse",
-    ],
-    [
-        "weight_ih_l3",
-        "weight_hh_l3",
-        "bias_ih_l3",
-        "bias_hh_l3",
-        "weight_ih_l3_reverse",
-        "weight_hh_l3_reverse",
-        "bias_ih_l3_reverse",
-        "bias_hh_l3_reverse",
-    ],
-];
+pub(super) const NAMES: [[&str; 8]; 4] = layer_names!(0, 1, 2, 3);
 
 /// The name a layer-0 tensor `name` has in layer `layer` (a name that is
 /// not a layer-0 recurrent name is kept).

@@ -8,6 +8,7 @@ use core::fmt;
 use rand::Rng;
 
 use super::GateWeights;
+use super::stacked::NAMES;
 use crate::model::{Tensor, TensorMut, write_array};
 use crate::{Float, Init, Layout, ParamKind, Shape};
 
@@ -32,38 +33,17 @@ impl<const G: usize, const I: usize, const H: usize, F: Float> GateWeights<G, I,
         bias_ih: [[F; H]; G],
         bias_hh: [[F; H]; G],
     ) -> Self {
-        let mut weights = Self::ZERO;
-        let mut g = 0;
-        while g < G {
-            let mut h = 0;
-            while h < H {
-                let mut i = 0;
-                while i < I {
-                    weights.weight_ih_t[i][g][h] = weight_ih[g][h][i];
-                    i += 1;
-                }
-                let mut j = 0;
-                while j < H {
-                    weights.weight_hh_t[j][g][h] = weight_hh[g][h][j];
-                    j += 1;
-                }
-                h += 1;
-            }
-            g += 1;
-        }
-        weights.bias_ih = bias_ih;
-        weights.bias_hh = bias_hh;
-        weights
+        GateWeights { weight_ih_t: transposed(weight_ih), weight_hh_t: transposed(weight_hh), bias_ih, bias_hh }
     }
 
     /// `weight_ih` in PyTorch's layout, as `G` blocks of `H` rows.
     pub(super) fn weight_ih(&self) -> GateMatrix<G, H, I, F> {
-        core::array::from_fn(|g| core::array::from_fn(|h| core::array::from_fn(|i| self.weight_ih_t[i][g][h])))
+        gate_blocks(&self.weight_ih_t)
     }
 
     /// `weight_hh` in PyTorch's layout, as `G` blocks of `H` rows.
     pub(super) fn weight_hh(&self) -> GateMatrix<G, H, H, F> {
-        core::array::from_fn(|g| core::array::from_fn(|h| core::array::from_fn(|j| self.weight_hh_t[j][g][h])))
+        gate_blocks(&self.weight_hh_t)
     }
 
     /// The biases, `bias_ih` and `bias_hh`, as `G` blocks of `H`.
@@ -75,20 +55,8 @@ impl<const G: usize, const I: usize, const H: usize, F: Float> GateWeights<G, I,
     /// `torch.nn.init` gives its `[G·H][N]` shape (fan-in `N`, fan-out
     /// `G·H`), in PyTorch's row-major order; the biases are zero.
     pub(super) fn initialize<R: Rng + ?Sized>(&mut self, init: Init, rng: &mut R) {
-        for g in 0..G {
-            for h in 0..H {
-                for column in self.weight_ih_t.iter_mut() {
-                    column[g][h] = init.sample(I, G * H, rng);
-                }
-            }
-        }
-        for g in 0..G {
-            for h in 0..H {
-                for column in self.weight_hh_t.iter_mut() {
-                    column[g][h] = init.sample(H, G * H, rng);
-                }
-            }
-        }
+        init.fill_transposed(&mut self.weight_ih_t, |column| column.as_flattened_mut(), rng);
+        init.fill_transposed(&mut self.weight_hh_t, |column| column.as_flattened_mut(), rng);
         self.bias_ih = [[F::ZERO; H]; G];
         self.bias_hh = [[F::ZERO; H]; G];
     }
@@ -97,83 +65,47 @@ impl<const G: usize, const I: usize, const H: usize, F: Float> GateWeights<G, I,
     /// (`weight_ih_l0`, …): the weights `[G·H][I]` and `[G·H][H]` stored
     /// transposed, the biases `[G·H]`.
     pub(super) fn tensors(&self) -> impl Iterator<Item = Tensor<'_, F>> {
-        let [ih, hh, bih, bhh] = Self::shapes();
-        [
-            Tensor {
-                name: "weight_ih_l0",
-                kind: ParamKind::Weight,
-                shape: ih,
-                layout: Layout::Transposed,
-                storage: self.weight_ih_t.as_flattened().as_flattened(),
-            },
-            Tensor {
-                name: "weight_hh_l0",
-                kind: ParamKind::Weight,
-                shape: hh,
-                layout: Layout::Transposed,
-                storage: self.weight_hh_t.as_flattened().as_flattened(),
-            },
-            Tensor {
-                name: "bias_ih_l0",
-                kind: ParamKind::Bias,
-                shape: bih,
-                layout: Layout::PyTorch,
-                storage: self.bias_ih.as_flattened(),
-            },
-            Tensor {
-                name: "bias_hh_l0",
-                kind: ParamKind::Bias,
-                shape: bhh,
-                layout: Layout::PyTorch,
-                storage: self.bias_hh.as_flattened(),
-            },
-        ]
-        .into_iter()
+        let storage = [
+            self.weight_ih_t.as_flattened().as_flattened(),
+            self.weight_hh_t.as_flattened().as_flattened(),
+            self.bias_ih.as_flattened(),
+            self.bias_hh.as_flattened(),
+        ];
+        Self::describe().into_iter().zip(storage).map(|((name, kind, shape, layout), storage)| Tensor {
+            name,
+            kind,
+            shape,
+            layout,
+            storage,
+        })
     }
 
     /// The tensors of [`tensors`](Self::tensors), mutably.
     pub(super) fn tensors_mut(&mut self) -> impl Iterator<Item = TensorMut<'_, F>> {
-        let [ih, hh, bih, bhh] = Self::shapes();
-        [
-            TensorMut {
-                name: "weight_ih_l0",
-                kind: ParamKind::Weight,
-                shape: ih,
-                layout: Layout::Transposed,
-                storage: self.weight_ih_t.as_flattened_mut().as_flattened_mut(),
-            },
-            TensorMut {
-                name: "weight_hh_l0",
-                kind: ParamKind::Weight,
-                shape: hh,
-                layout: Layout::Transposed,
-                storage: self.weight_hh_t.as_flattened_mut().as_flattened_mut(),
-            },
-            TensorMut {
-                name: "bias_ih_l0",
-                kind: ParamKind::Bias,
-                shape: bih,
-                layout: Layout::PyTorch,
-                storage: self.bias_ih.as_flattened_mut(),
-            },
-            TensorMut {
-                name: "bias_hh_l0",
-                kind: ParamKind::Bias,
-                shape: bhh,
-                layout: Layout::PyTorch,
-                storage: self.bias_hh.as_flattened_mut(),
-            },
-        ]
-        .into_iter()
+        let storage = [
+            self.weight_ih_t.as_flattened_mut().as_flattened_mut(),
+            self.weight_hh_t.as_flattened_mut().as_flattened_mut(),
+            self.bias_ih.as_flattened_mut(),
+            self.bias_hh.as_flattened_mut(),
+        ];
+        Self::describe().into_iter().zip(storage).map(|((name, kind, shape, layout), storage)| TensorMut {
+            name,
+            kind,
+            shape,
+            layout,
+            storage,
+        })
     }
 
-    /// PyTorch's shapes of `weight_ih`, `weight_hh`, `bias_ih`, `bias_hh`.
-    const fn shapes() -> [Shape; 4] {
+    /// PyTorch's name, kind, shape and the storage layout of `weight_ih`,
+    /// `weight_hh`, `bias_ih` and `bias_hh`.
+    const fn describe() -> [(&'static str, ParamKind, Shape, Layout); 4] {
+        let [weight_ih, weight_hh, bias_ih, bias_hh, ..] = NAMES[0];
         [
-            Shape::new(const { &[G * H, I] }),
-            Shape::new(const { &[G * H, H] }),
-            Shape::new(const { &[G * H] }),
-            Shape::new(const { &[G * H] }),
+            (weight_ih, ParamKind::Weight, Shape::new(const { &[G * H, I] }), Layout::Transposed),
+            (weight_hh, ParamKind::Weight, Shape::new(const { &[G * H, H] }), Layout::Transposed),
+            (bias_ih, ParamKind::Bias, Shape::new(const { &[G * H] }), Layout::PyTorch),
+            (bias_hh, ParamKind::Bias, Shape::new(const { &[G * H] }), Layout::PyTorch),
         ]
     }
 
@@ -196,6 +128,36 @@ impl<const G: usize, const I: usize, const H: usize, F: Float> GateWeights<G, I,
         }
         out.write_char(')')
     }
+}
+
+/// The storage of a PyTorch `[G·H][N]` weight given as `G` blocks of `H`
+/// rows: one `[[F; H]; G]` column per input, `transposed(m)[n][g][h] =
+/// m[g][h][n]`. A `const fn`, for `from_weights`.
+const fn transposed<F: Float, const G: usize, const H: usize, const N: usize>(
+    m: &GateMatrix<G, H, N, F>,
+) -> [[[F; H]; G]; N] {
+    let mut columns = [[[F::ZERO; H]; G]; N];
+    let mut g = 0;
+    while g < G {
+        let mut h = 0;
+        while h < H {
+            let mut n = 0;
+            while n < N {
+                columns[n][g][h] = m[g][h][n];
+                n += 1;
+            }
+            h += 1;
+        }
+        g += 1;
+    }
+    columns
+}
+
+/// The inverse of [`transposed`]: PyTorch's `G` blocks of `H` rows.
+fn gate_blocks<F: Float, const G: usize, const H: usize, const N: usize>(
+    columns: &[[[F; H]; G]; N],
+) -> GateMatrix<G, H, N, F> {
+    core::array::from_fn(|g| core::array::from_fn(|h| core::array::from_fn(|n| columns[n][g][h])))
 }
 
 /// Writes `[[[..]; H]; G]` as nested Rust array literals.
