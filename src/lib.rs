@@ -182,6 +182,7 @@ pub mod optim;
 pub mod regularize;
 mod sequence;
 mod stack;
+pub mod state;
 pub mod train;
 mod values;
 

@@ -6,6 +6,7 @@ use core::fmt::{self, Write as _};
 use rand::Rng;
 
 use crate::error::Unit;
+use crate::state::{Segment, StateEntry, StateEntryMut, StatePath};
 use crate::{Float, Init, LengthMismatch, Module, WeightsError};
 
 /// What a parameter tensor is, so that algorithms can treat weights and
@@ -16,6 +17,10 @@ pub enum ParamKind {
     Weight,
     /// A bias vector.
     Bias,
+    /// A buffer: state a layer keeps but does not train (batch
+    /// normalisation's running statistics). Buffers appear only in the state
+    /// dict ([`Model::visit_state`]), never in [`Model::tensors`].
+    Buffer,
 }
 
 /// The shape of a tensor in PyTorch's layout, as `torch.Size` gives it:
@@ -345,6 +350,36 @@ pub trait Model<F: Float = f32>: Module + Sized {
     /// The parameter tensors, mutably, in the same order as
     /// [`tensors`](Model::tensors).
     fn tensors_mut(&mut self) -> impl Iterator<Item = TensorMut<'_, F>>;
+
+    /// Calls `visit(path, layer_type, entry)` for every entry of the model's
+    /// state dict — its parameters in [`tensors`](Model::tensors) order,
+    /// with any buffers of a layer after its parameters — under PyTorch's
+    /// names, each path below `prefix` (see [`state`](crate::state)).
+    /// `layer_type` is the Rust type of the layer that holds the entry.
+    ///
+    /// The default gives each tensor of [`tensors`](Model::tensors) its own
+    /// name below `prefix`: right for a layer. Stacks, wrappers and layers
+    /// with buffers override it.
+    fn visit_state<V>(&self, prefix: Option<&StatePath<'_>>, visit: &mut V)
+    where
+        V: FnMut(&StatePath<'_>, &'static str, StateEntry<'_, F>) + ?Sized,
+    {
+        for tensor in self.tensors() {
+            let path = StatePath::new(prefix, Segment::Name(tensor.name));
+            visit(&path, core::any::type_name::<Self>(), StateEntry::Tensor(tensor));
+        }
+    }
+
+    /// [`visit_state`](Model::visit_state), mutably, in the same order.
+    fn visit_state_mut<V>(&mut self, prefix: Option<&StatePath<'_>>, visit: &mut V)
+    where
+        V: FnMut(&StatePath<'_>, &'static str, StateEntryMut<'_, F>) + ?Sized,
+    {
+        for tensor in self.tensors_mut() {
+            let path = StatePath::new(prefix, Segment::Name(tensor.name));
+            visit(&path, core::any::type_name::<Self>(), StateEntryMut::TensorMut(tensor));
+        }
+    }
 
     /// Writes the model as a Rust expression that rebuilds it in a `const`
     /// or `static` context, with every value round-tripping exactly.

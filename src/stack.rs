@@ -28,6 +28,7 @@ use core::fmt;
 use rand::Rng;
 
 use crate::model::{Tensor, TensorMut};
+use crate::state::{Segment, StateEntry, StateEntryMut, StatePath};
 use crate::{Backprop, Float, Init, Layer, Mode, Model, Module};
 
 impl<L0: Module> Module for (L0,) {}
@@ -49,6 +50,18 @@ impl<F: Float, L0: Model<F>> Model<F> for (L0,) {
     }
     fn tensors_mut(&mut self) -> impl Iterator<Item = TensorMut<'_, F>> {
         self.0.tensors_mut()
+    }
+    fn visit_state<V>(&self, prefix: Option<&StatePath<'_>>, visit: &mut V)
+    where
+        V: FnMut(&StatePath<'_>, &'static str, StateEntry<'_, F>) + ?Sized,
+    {
+        self.0.visit_state(Some(&StatePath::new(prefix, Segment::Index(0))), visit);
+    }
+    fn visit_state_mut<V>(&mut self, prefix: Option<&StatePath<'_>>, visit: &mut V)
+    where
+        V: FnMut(&StatePath<'_>, &'static str, StateEntryMut<'_, F>) + ?Sized,
+    {
+        self.0.visit_state_mut(Some(&StatePath::new(prefix, Segment::Index(0))), visit);
     }
     fn write_rust<W: fmt::Write>(&self, out: &mut W) -> fmt::Result {
         out.write_char('(')?;
@@ -155,6 +168,23 @@ macro_rules! impl_stack {
             }
             fn tensors_mut(&mut self) -> impl Iterator<Item = TensorMut<'_, F>> {
                 self.$i0.tensors_mut() $(.chain(self.$mi.tensors_mut()))* .chain(self.$ln.tensors_mut())
+            }
+            /// Position `k` is module `k`, as in `nn.Sequential`.
+            fn visit_state<V>(&self, prefix: Option<&StatePath<'_>>, visit: &mut V)
+            where
+                V: FnMut(&StatePath<'_>, &'static str, StateEntry<'_, F>) + ?Sized,
+            {
+                self.$i0.visit_state(Some(&StatePath::new(prefix, Segment::Index($i0))), visit);
+                $(self.$mi.visit_state(Some(&StatePath::new(prefix, Segment::Index($mi))), visit);)*
+                self.$ln.visit_state(Some(&StatePath::new(prefix, Segment::Index($ln))), visit);
+            }
+            fn visit_state_mut<V>(&mut self, prefix: Option<&StatePath<'_>>, visit: &mut V)
+            where
+                V: FnMut(&StatePath<'_>, &'static str, StateEntryMut<'_, F>) + ?Sized,
+            {
+                self.$i0.visit_state_mut(Some(&StatePath::new(prefix, Segment::Index($i0))), visit);
+                $(self.$mi.visit_state_mut(Some(&StatePath::new(prefix, Segment::Index($mi))), visit);)*
+                self.$ln.visit_state_mut(Some(&StatePath::new(prefix, Segment::Index($ln))), visit);
             }
             fn write_rust<W: fmt::Write>(&self, out: &mut W) -> fmt::Result {
                 out.write_str("(\n    ")?;

@@ -10,8 +10,10 @@ use crate::layer::SameShape;
 use crate::layers::moments::moments;
 use crate::model::{Tensor, TensorMut, weight_and_bias, weight_and_bias_mut, write_array, write_float};
 use crate::optim::check_positive;
+use crate::state::{Segment, StateEntry, StateEntryMut, StatePath};
 use crate::{
-    Backprop, Batch, Float, Init, InvalidHyperparameter, Layer, Layout, Mode, Model, Module, Shape, SingleSampleMode,
+    Backprop, Batch, Float, Init, InvalidHyperparameter, Layer, Layout, Mode, Model, Module, ParamKind, Shape,
+    SingleSampleMode,
 };
 
 /// Batch normalisation over `C` channels, as PyTorch's `BatchNorm1d(C)`:
@@ -493,6 +495,57 @@ macro_rules! batch_norm_model {
             }
             fn tensors_mut(&mut self) -> impl Iterator<Item = TensorMut<'_, F>> {
                 self.stats_mut().parameter_views_mut()
+            }
+            /// γ and β, then the buffers `running_mean`, `running_var` and
+            /// `num_batches_tracked`, which this layer does not count.
+            fn visit_state<V>(&self, prefix: Option<&StatePath<'_>>, visit: &mut V)
+            where
+                V: FnMut(&StatePath<'_>, &'static str, StateEntry<'_, F>) + ?Sized,
+            {
+                let layer = core::any::type_name::<Self>();
+                let stats = self.stats();
+                let vector = Shape::new(const { &[C] });
+                let buffer = |name, storage| Tensor {
+                    name,
+                    kind: ParamKind::Buffer,
+                    shape: vector,
+                    layout: Layout::PyTorch,
+                    storage,
+                };
+                let buffers =
+                    [buffer("running_mean", &stats.running_mean[..]), buffer("running_var", &stats.running_var[..])];
+                for tensor in stats.parameter_views().chain(buffers) {
+                    visit(&StatePath::new(prefix, Segment::Name(tensor.name)), layer, StateEntry::Tensor(tensor));
+                }
+                let name = "num_batches_tracked";
+                visit(&StatePath::new(prefix, Segment::Name(name)), layer, StateEntry::Untracked { name });
+            }
+            fn visit_state_mut<V>(&mut self, prefix: Option<&StatePath<'_>>, visit: &mut V)
+            where
+                V: FnMut(&StatePath<'_>, &'static str, StateEntryMut<'_, F>) + ?Sized,
+            {
+                let layer = core::any::type_name::<Self>();
+                let stats = self.stats_mut();
+                let vector = Shape::new(const { &[C] });
+                for tensor in stats.parameter_views_mut() {
+                    visit(&StatePath::new(prefix, Segment::Name(tensor.name)), layer, StateEntryMut::TensorMut(tensor));
+                }
+                let buffer = |name, storage| TensorMut {
+                    name,
+                    kind: ParamKind::Buffer,
+                    shape: vector,
+                    layout: Layout::PyTorch,
+                    storage,
+                };
+                let buffers = [
+                    buffer("running_mean", &mut stats.running_mean[..]),
+                    buffer("running_var", &mut stats.running_var[..]),
+                ];
+                for tensor in buffers {
+                    visit(&StatePath::new(prefix, Segment::Name(tensor.name)), layer, StateEntryMut::TensorMut(tensor));
+                }
+                let name = "num_batches_tracked";
+                visit(&StatePath::new(prefix, Segment::Name(name)), layer, StateEntryMut::Untracked { name });
             }
             fn write_rust<W: fmt::Write>(&self, out: &mut W) -> fmt::Result {
                 self.stats().write_parts(stringify!($name), out)

@@ -65,6 +65,7 @@ impl<F: Float, Block: Model<F>> Model<F> for Residual<Block> {
     fn tensors_mut(&mut self) -> impl Iterator<Item = TensorMut<'_, F>> {
         self.block.tensors_mut()
     }
+    crate::state::transparent_state!(block);
     fn write_rust<W: fmt::Write>(&self, out: &mut W) -> fmt::Result {
         out.write_str("constnet::layers::Residual::new(")?;
         self.block.write_rust(out)?;

@@ -152,6 +152,7 @@ impl<F: Float, L: Model<F>> Model<F> for PerStep<L> {
     fn tensors_mut(&mut self) -> impl Iterator<Item = TensorMut<'_, F>> {
         self.layer.tensors_mut()
     }
+    crate::state::transparent_state!(layer);
     fn write_rust<W: fmt::Write>(&self, out: &mut W) -> fmt::Result {
         out.write_str("constnet::layers::PerStep::new(")?;
         self.layer.write_rust(out)?;
