@@ -199,6 +199,137 @@ pub use model::{Grads, Layout, Model, ParamKind, Shape, Tensor, TensorMut};
 pub use sequence::Sequence;
 pub use values::{LengthMismatch, Values};
 
+// So that the `::constnet::…` paths the derives generate also resolve
+// inside this crate.
+#[cfg(feature = "derive")]
+extern crate self as constnet;
+
+/// Derives [`Model`](trait@Model) and [`Module`] for a struct with named
+/// fields (the `derive` feature): a model whose state-dict names are its
+/// field names, as a PyTorch module's are its attributes' — so it matches
+/// the PyTorch model's `state_dict()` with no mapping table.
+///
+/// The struct's parameters are its fields', in declaration order; a field
+/// `fc: Dense<…>` has the entries `fc.weight` and `fc.bias`, a tuple field
+/// `conv: (Conv1d<…>, Relu)` `conv.0.weight`, a field of a struct deriving
+/// `Model` its own names below the field's (`encoder.fc.weight`). Every
+/// field must be a [`Model`](trait@Model); generic structs work.
+///
+/// `#[model(rename = "name")]` on a field gives it another state-dict name
+/// (a PyTorch attribute that is a Rust keyword, or spelled differently).
+/// [`write_rust`](Model::write_rust) writes a struct literal, `Name {
+/// field: …, … }`, whose `Name` is the struct's bare name — the type must
+/// be in scope where the source is `include!`d — or the path given by
+/// `#[model(rust_path = "my_crate::models::Name")]` on the struct.
+///
+/// ```
+/// use constnet::prelude::*;
+/// use constnet::state;
+///
+/// #[derive(Model, Sequential)]
+/// #[model(rust_path = "models::Kws")]
+/// struct Kws {
+///     conv: (Conv1d<1, 4, 3, 6>, Relu),
+///     flatten: Flatten<24>,
+///     #[model(rename = "classifier")]
+///     fc: Dense<24, 2>,
+/// }
+///
+/// const _: () = assert!(<Kws as Model>::PARAMS == 16 + 50);
+/// let kws = Kws::init(&mut Xoshiro256PlusPlus::seed_from_u64(1));
+/// let mut names = Vec::new();
+/// state::visit(&kws, &mut |path, _, _| names.push(path.to_string()));
+/// assert_eq!(names, ["conv.0.weight", "conv.0.bias", "classifier.weight", "classifier.bias"]);
+///
+/// let mut source = String::new();
+/// kws.write_rust(&mut source).unwrap();
+/// assert!(source.starts_with("models::Kws {\n    conv: (\n"));
+/// ```
+///
+/// For a forward pass other than a chain of the fields, derive only
+/// `Model` and implement [`Layer`] yourself (and [`Backprop`], to train
+/// through it):
+///
+/// ```
+/// use constnet::prelude::*;
+/// use constnet::Layer;
+///
+/// #[derive(Model)]
+/// struct Skip {
+///     fc: Dense<2, 2>,
+///     act: Relu,
+/// }
+///
+/// impl Layer<[f32; 2]> for Skip {
+///     type Output = [f32; 2];
+///
+///     fn eval(&self, x: &[f32; 2]) -> [f32; 2] {
+///         let y = self.act.forward(&self.fc.forward(x));
+///         [x[0] + y[0], x[1] + y[1]]
+///     }
+/// }
+///
+/// let skip = Skip { fc: Dense::from_weights([[1.0, 0.0], [0.0, -1.0]], [0.0, 0.0]), act: Relu };
+/// assert_eq!(skip.forward(&[1.0, 2.0]), [2.0, 2.0]);
+/// ```
+#[cfg(feature = "derive")]
+pub use constnet_derive::Model;
+
+/// Derives [`Layer`] and [`Backprop`] for a struct with named fields (the
+/// `derive` feature): its fields run in declaration order, each on its
+/// predecessor's output, exactly as a tuple of their types does — same
+/// outputs bit for bit, batches included, the same gradients; the tape is
+/// the tuple of the fields' tapes. At least one field. Derive
+/// [`Model`](macro@Model) beside it; for a forward pass of your own, derive
+/// only `Model` (see there).
+///
+/// ```
+/// use constnet::prelude::*;
+///
+/// #[derive(Model, Sequential)]
+/// struct Mlp {
+///     hidden: Dense<2, 3>,
+///     act: Tanh,
+///     out: Dense<3, 1>,
+/// }
+///
+/// let mut mlp = Mlp::init(&mut Xoshiro256PlusPlus::seed_from_u64(7));
+/// let tuple = (mlp.hidden.clone(), Tanh, mlp.out.clone());
+/// assert_eq!(mlp.forward(&[0.5, -1.0]), tuple.forward(&[0.5, -1.0]));
+///
+/// let (y, tape) = mlp.forward_tape(&Batch::new([[0.5, -1.0], [1.0, 1.0]]));
+/// let mut grads = Grads::<Mlp>::zeroed();
+/// let dx = mlp.backward(&tape, &Batch::new([[1.0], [1.0]]), &mut grads);
+/// assert_eq!((y.len(), dx.len()), (2, 2));
+/// ```
+#[cfg(feature = "derive")]
+pub use constnet_derive::Sequential;
+
+/// Not public API: what the code `#[derive(Model)]` generates names.
+#[doc(hidden)]
+pub mod __private {
+    pub use rand::Rng;
+}
+
+/// The derives inside this crate, through `extern crate self`.
+#[cfg(all(test, feature = "derive"))]
+mod derive_inside {
+    use crate::layers::{Dense, Relu};
+    use crate::{Forward, Model, Sequential};
+
+    #[derive(Model, Sequential)]
+    struct Inside {
+        fc: Dense<2, 2>,
+        act: Relu,
+    }
+
+    #[test]
+    fn the_generated_paths_resolve() {
+        let net = <Inside as Model>::ZERO;
+        assert_eq!(net.forward(&[1.0, 2.0]), [0.0, 0.0]);
+    }
+}
+
 /// Everything a typical program uses, plus the RNG types to seed it.
 pub mod prelude {
     pub use crate::data::{
@@ -215,6 +346,9 @@ pub mod prelude {
     pub use crate::regularize::Penalty;
     pub use crate::train::{evaluate, train_batch, train_batched, train_epoch, train_epoch_ordered};
     pub use crate::{Batch, EvalMode, Float, Forward, Grads, Init, Model, Sequence, TrainMode};
+    // With the `derive` feature, `Model` above is the derive macro too.
+    #[cfg(feature = "derive")]
+    pub use crate::Sequential;
     pub use rand::SeedableRng;
     pub use rand::rngs::{SmallRng, Xoshiro256PlusPlus};
 }

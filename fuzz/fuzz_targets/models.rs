@@ -20,6 +20,7 @@ pub fn seeded<F: Float, M: Model<F>>() -> M {
 }
 
 /// Every parameter's bits, in `tensors()` order.
+#[allow(dead_code)] // used by the weight targets, not by every target
 pub fn bits<F: Float, M: Model<F>>(model: &M) -> Vec<u64> {
     model.tensors().flat_map(|t| t.storage.iter().map(|v| v.to_bits_u64()).collect::<Vec<_>>()).collect()
 }
