@@ -15,6 +15,7 @@
 //! review the diff.
 
 use constnet::prelude::*;
+use constnet_safetensors::Names;
 
 #[path = "../firmware/src/cnn_digits.rs"]
 mod cnn_digits;
@@ -22,6 +23,8 @@ mod cnn_digits;
 mod digits;
 #[path = "../firmware/src/lstm_digits.rs"]
 mod lstm_digits;
+#[path = "../firmware/src/pytorch_cnn.rs"]
+mod pytorch_cnn;
 #[path = "../firmware/src/sine.rs"]
 mod sine;
 // The examples' recipes, to retrain the models the firmware carries.
@@ -206,6 +209,98 @@ fn the_lstm_image_carries_the_examples_model() {
     assert_eq!(correct, 357);
 }
 
+/// The PyTorch-trained CNN the `pytorch_cnn` image compiles in at build
+/// time (its `build.rs` reads this file), loaded here on the host.
+const PYTORCH_CNN_FILE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/interop/cnn.safetensors");
+
+fn pytorch_cnn_model() -> Box<pytorch_cnn::PytorchCnn> {
+    let bytes = include_bytes!("data/interop/cnn.safetensors");
+    constnet_safetensors::from_bytes::<f32, pytorch_cnn::PytorchCnn>(bytes, &Names::new())
+        .unwrap_or_else(|e| panic!("{PYTORCH_CNN_FILE}: {e}"))
+}
+
+/// The `out` lines of the `pytorch_cnn` image: index, then the ten logits'
+/// bits.
+fn pytorch_cnn_outputs(net: &pytorch_cnn::PytorchCnn) -> String {
+    let mut lines = String::new();
+    for (k, (raw, _)) in pytorch_cnn::TEST_SET.iter().enumerate() {
+        lines += &format!("out {k}");
+        for value in pytorch_cnn::infer(net, &pytorch_cnn::image(raw)) {
+            lines += &format!(" {}", bits(value));
+        }
+        lines += "\n";
+    }
+    lines
+}
+
+#[test]
+fn pytorch_cnn_image_outputs_equal_the_hosts_bit_for_bit() {
+    check_expected("pytorch_cnn", &pytorch_cnn_outputs(&pytorch_cnn_model()));
+}
+
+/// The part of `tests/data/interop/cnn.json` the image's test set comes
+/// from.
+#[derive(serde::Deserialize)]
+struct PytorchReference {
+    test_indices: Vec<usize>,
+    inputs: Vec<Vec<f64>>,
+    labels: Vec<u8>,
+    outputs: Vec<Vec<f64>>,
+    accuracy: f64,
+}
+
+/// The image's test set is PyTorch's — the rows `test_indices` of
+/// `data/digits.csv`, whose pixels / 16 are the JSON's `inputs` — its logits
+/// are PyTorch's to float32 rounding, and it classifies 358 of the 360
+/// digits correctly, PyTorch's accuracy (the image's `EXPECTED_CORRECT`).
+#[test]
+fn the_pytorch_cnn_image_carries_pytorchs_test_set_and_accuracy() {
+    let json = include_str!("data/interop/cnn.json");
+    let reference: PytorchReference = serde_json::from_str(json).expect("cnn.json parses");
+    let data = support::digits::load().unwrap();
+    assert_eq!(reference.test_indices.len(), pytorch_cnn::TEST_SET.len());
+    for (k, (raw, label)) in pytorch_cnn::TEST_SET.iter().enumerate() {
+        let index = reference.test_indices[k];
+        let flat: Vec<f32> = pytorch_cnn::image(raw).iter().flatten().flatten().copied().collect();
+        assert_eq!(flat, data.samples[index].0, "sample {k}: row {index} of data/digits.csv");
+        assert_eq!(usize::from(*label), data.labels[index], "sample {k}: label");
+        assert_eq!(flat.iter().map(|&x| f64::from(x)).collect::<Vec<_>>(), reference.inputs[k], "sample {k}: input");
+        assert_eq!(*label, reference.labels[k], "sample {k}: label");
+    }
+    let net = pytorch_cnn_model();
+    let mut correct = 0;
+    for ((raw, label), expected) in pytorch_cnn::TEST_SET.iter().zip(&reference.outputs) {
+        let logits = pytorch_cnn::infer(&net, &pytorch_cnn::image(raw));
+        let (diff, norm) = logits
+            .iter()
+            .zip(expected)
+            .fold((0.0, 0.0), |(d, n), (&a, &b)| (d + (f64::from(a) - b).powi(2), n + b * b));
+        assert!((diff / norm).sqrt() <= 1e-5, "logits {logits:?}, PyTorch's {expected:?}");
+        correct += usize::from(pytorch_cnn::predicted(&logits) == usize::from(*label));
+    }
+    assert_eq!(correct, 358);
+    assert_eq!(correct as f64 / 360.0, reference.accuracy);
+}
+
+/// What the image's `build.rs` compiles in is the model the host loads:
+/// `build_model_source`, called as `build.rs` calls it (same file, same
+/// type, same names), writes a comment header and then exactly the host
+/// model's `write_rust` source; the device's 3,600 logits then equal the
+/// host's bit for bit (`ci.sh`).
+#[test]
+fn the_pytorch_cnn_build_time_source_is_the_host_loaded_model() {
+    let output = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("pytorch_cnn.rs");
+    constnet_safetensors::build_model_source::<f32, pytorch_cnn::PytorchCnn>(PYTORCH_CNN_FILE, &output, &Names::new())
+        .unwrap();
+    let generated = std::fs::read_to_string(&output).unwrap();
+    let mut host = String::new();
+    pytorch_cnn_model().write_rust(&mut host).unwrap();
+    let (header, body): (Vec<&str>, Vec<&str>) = generated.lines().partition(|line| line.starts_with("//"));
+    assert_eq!(header.len(), 2);
+    assert!(header[0].contains("cnn.safetensors"), "{}", header[0]);
+    assert_eq!(body.join("\n"), host);
+}
+
 #[test]
 fn sine_image_outputs_equal_the_hosts_bit_for_bit() {
     check_expected("sine", &sine_outputs());
@@ -267,4 +362,5 @@ fn each_image_states_a_budget_its_model_fits() {
     // tests/compile_fail/firmware_budget_exceeded.rs.
     assert_eq!((<sine::Sine as Model>::BYTES, sine::BUDGET), (1284, 1536));
     assert_eq!((<xor_train::Xor as Model>::BYTES, xor_train::BUDGET), (68, 128));
+    assert_eq!((<pytorch_cnn::PytorchCnn as Model>::BYTES, pytorch_cnn::BUDGET), (6440, 8192));
 }

@@ -6,7 +6,7 @@
 //!   flash), and the exit status.
 //! * [`probe`]: the stack's high-water mark and the marker functions between
 //!   which `report.sh` counts the instructions of one inference.
-//! * [`sine`], [`digits`], [`cnn_digits`], [`lstm_digits`], [`xor_train`]: one module per image, named after it, holding
+//! * [`sine`], [`digits`], [`cnn_digits`], [`lstm_digits`], [`pytorch_cnn`], [`xor_train`]: one module per image, named after it, holding
 //!   its model type, budget, data and `infer` function. The host test
 //!   `tests/firmware_outputs.rs` compiles these same files, so the host
 //!   computes exactly what the device computes.
@@ -25,6 +25,7 @@ pub mod io;
 pub mod lstm_digits;
 pub mod panic_canary;
 pub mod probe;
+pub mod pytorch_cnn;
 pub mod sine;
 mod vectors;
 pub mod xor_train;

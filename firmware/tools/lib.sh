@@ -3,10 +3,10 @@
 # The firmware images: one `src/bin/<image>.rs` each, with its shared part
 # (model, `infer`) in `src/<image>.rs` and its expected outputs in
 # `expected/<image>.out`. Adding an image means adding its name here.
-IMAGES=(sine digits cnn_digits lstm_digits xor_train)
+IMAGES=(sine digits cnn_digits lstm_digits pytorch_cnn xor_train)
 # Inference-only images: their whole ELF must link no panic machinery.
 # (For every image, nothing reachable from `<image>::infer` may panic.)
-INFERENCE_ONLY=(sine digits cnn_digits lstm_digits)
+INFERENCE_ONLY=(sine digits cnn_digits lstm_digits pytorch_cnn)
 TARGETS=(thumbv7em-none-eabihf thumbv6m-none-eabi)
 
 # The firmware's build directory, whatever the caller's CARGO_TARGET_DIR
