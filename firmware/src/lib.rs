@@ -4,6 +4,7 @@
 //! * [`io`]: semihosting output without `core::fmt` (integers and raw `f32`
 //!   bits in hex: printing one `f32` with `{}` would add about 14 KB of
 //!   flash), and the exit status.
+//! * [`classifier`]: the test-set loop every classifier image runs.
 //! * [`probe`]: the stack's high-water mark and the marker functions between
 //!   which `report.sh` counts the instructions of one inference.
 //! * [`sine`], [`digits`], [`cnn_digits`], [`lstm_digits`], [`pytorch_cnn`], [`xor_train`]: one module per image, named after it, holding
@@ -19,6 +20,7 @@
 //! image contains no panic machinery at all (`check-no-panic.sh`).
 #![no_std]
 
+pub mod classifier;
 pub mod cnn_digits;
 pub mod digits;
 pub mod io;

@@ -5,8 +5,8 @@
 #![no_main]
 
 use constnet::Model;
-use constnet_firmware::io::{self, Out};
-use constnet_firmware::{digits, probe};
+use constnet_firmware::io::Out;
+use constnet_firmware::{classifier, digits};
 use cortex_m_rt::entry;
 
 /// The host's accuracy on this split with this model (examples/digits.rs).
@@ -15,26 +15,10 @@ const EXPECTED_CORRECT: u32 = 354;
 #[entry]
 fn main() -> ! {
     let mut out = Out::new();
-    out.str("digits: 64-32-10 tanh, ").dec(<digits::Digits as Model>::BYTES as u32).str(" parameter bytes in flash").end();
+    out.str("digits: 64-32-10 tanh, ")
+        .dec(<digits::Digits as Model>::BYTES as u32)
+        .str(" parameter bytes in flash")
+        .end();
 
-    // One inference between the markers: the instructions report.sh counts.
-    let first = digits::pixels(&digits::TEST_SET[0].0);
-    probe::constnet_mark_start();
-    let logits = digits::infer(core::hint::black_box(&first));
-    probe::constnet_mark_end();
-    core::hint::black_box(logits);
-
-    let mut correct = 0;
-    for (k, (raw, label)) in digits::TEST_SET.iter().enumerate() {
-        let logits = digits::infer(&digits::pixels(raw));
-        correct += u32::from(digits::predicted(&logits) == usize::from(*label));
-        out.str("out ").dec(k as u32);
-        for value in logits {
-            out.str(" ").bits(value);
-        }
-        out.end();
-    }
-    out.str("correct: ").dec(correct).str(" of ").dec(digits::TEST_SET.len() as u32).end();
-    out.str("stack_peak ").dec(probe::stack_peak()).end();
-    io::exit(correct == EXPECTED_CORRECT)
+    classifier::run(&mut out, &digits::TEST_SET, digits::pixels, digits::infer, EXPECTED_CORRECT)
 }
