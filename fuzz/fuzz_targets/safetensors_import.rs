@@ -9,6 +9,8 @@
 
 mod models;
 
+use std::sync::OnceLock;
+
 use constnet::prelude::*;
 use constnet::{Float, Model};
 use constnet_safetensors::{Names, load_with, save_with};
@@ -17,52 +19,84 @@ use models::{Cnn, Mlp, seeded};
 
 type Rows = (Lstm<2, 3>, LastStep, Dense<3, 2>);
 
-/// A valid file of `M` with `edits` applied: the first two bytes (if any)
-/// truncate it, then each (position, byte) pair of the rest overwrites one
-/// byte.
-fn edited<F: Float, M: Model<F>>(edits: &[u8], names: &Names) -> Vec<u8> {
-    let other: M = M::init(&mut Xoshiro256PlusPlus::seed_from_u64(8));
-    let mut file = save_with(&other, names).expect("a model exports");
-    if let [a, b, rest @ ..] = edits {
-        file.truncate(usize::from(u16::from_le_bytes([*a, *b])).max(8));
-        for pair in rest.chunks_exact(3) {
-            let position = usize::from(u16::from_le_bytes([pair[0], pair[1]]));
-            if let Some(byte) = file.get_mut(position) {
-                *byte = pair[2];
+/// What every run of one model type starts from, computed once: its names,
+/// a valid file of another model of the type (to edit), and the file of
+/// the seeded model the input is loaded into.
+struct Case {
+    names: Names,
+    valid: Vec<u8>,
+    seeded: Vec<u8>,
+}
+
+impl Case {
+    fn new<F: Float, M: Model<F>>(names: Names) -> Self {
+        let other: M = M::init(&mut Xoshiro256PlusPlus::seed_from_u64(8));
+        let valid = save_with(&other, &names).expect("a model exports");
+        let seeded = save_with(&seeded::<F, M>(), &names).expect("a model exports");
+        Case { names, valid, seeded }
+    }
+
+    /// The valid file with `edits` applied: if the first byte is odd, the
+    /// next two truncate the file; then each triple (position as two bytes,
+    /// value) overwrites one byte.
+    fn edited(&self, edits: &[u8]) -> Vec<u8> {
+        let mut file = self.valid.clone();
+        let edits = match edits {
+            [flags, a, b, rest @ ..] if flags & 1 == 1 => {
+                file.truncate(usize::from(u16::from_le_bytes([*a, *b])));
+                rest
+            }
+            [_, rest @ ..] => rest,
+            [] => &[],
+        };
+        for triple in edits.chunks_exact(3) {
+            if let Some(byte) = file.get_mut(usize::from(u16::from_le_bytes([triple[0], triple[1]]))) {
+                *byte = triple[2];
             }
         }
+        file
     }
-    file
 }
 
 /// Loads `input` into a seeded `M` and checks the properties.
-fn check<F: Float, M: Model<F>>(input: &[u8], names: &Names) {
-    {
-        let mut model: M = seeded();
-        let before = save_with(&model, names).expect("a model exports");
-        match load_with(&mut model, input, names) {
-            Err(error) => {
-                let _ = error.to_string();
-                assert_eq!(save_with(&model, names).unwrap(), before, "a refused file changed the model");
-            }
-            Ok(()) => {
-                let exported = save_with(&model, names).expect("a loaded model exports");
-                let mut again: M = seeded();
-                load_with(&mut again, &exported, names).expect("an exported model loads");
-                assert_eq!(save_with(&again, names).unwrap(), exported, "the model does not round-trip");
-            }
+fn check<F: Float, M: Model<F>>(input: &[u8], case: &Case) {
+    let names = &case.names;
+    let mut model: M = seeded();
+    match load_with(&mut model, input, names) {
+        Err(error) => {
+            let _ = error.to_string();
+            assert_eq!(save_with(&model, names).unwrap(), case.seeded, "a refused file changed the model");
+        }
+        Ok(()) => {
+            let exported = save_with(&model, names).expect("a loaded model exports");
+            let mut again: M = seeded();
+            load_with(&mut again, &exported, names).expect("an exported model loads");
+            assert_eq!(save_with(&again, names).unwrap(), exported, "the model does not round-trip");
         }
     }
 }
 
+struct Cases {
+    mlp: Case,
+    cnn: Case,
+    cnn64: Case,
+    rows: Case,
+}
+
+static CASES: OnceLock<Cases> = OnceLock::new();
+
 fuzz_target!(|data: &[u8]| {
-    let plain = Names::new();
+    let cases = CASES.get_or_init(|| Cases {
+        mlp: Case::new::<f32, Mlp<f32>>(Names::new()),
+        cnn: Case::new::<f32, Cnn<f32>>(Names::new()),
+        cnn64: Case::new::<f64, Cnn<f64>>(Names::new()),
+        rows: Case::new::<f32, Rows>(Names::new().prefix("0", "rnn").prefix("2", "fc")),
+    });
     // The input as a file (it is one only by chance)...
-    check::<f32, Mlp<f32>>(data, &plain);
+    check::<f32, Mlp<f32>>(data, &cases.mlp);
     // ... and as edits to each model's own file.
-    check::<f32, Mlp<f32>>(&edited::<f32, Mlp<f32>>(data, &plain), &plain);
-    check::<f32, Cnn<f32>>(&edited::<f32, Cnn<f32>>(data, &plain), &plain);
-    check::<f64, Cnn<f64>>(&edited::<f64, Cnn<f64>>(data, &plain), &plain);
-    let rows = Names::new().prefix("0", "rnn").prefix("2", "fc");
-    check::<f32, Rows>(&edited::<f32, Rows>(data, &rows), &rows);
+    check::<f32, Mlp<f32>>(&cases.mlp.edited(data), &cases.mlp);
+    check::<f32, Cnn<f32>>(&cases.cnn.edited(data), &cases.cnn);
+    check::<f64, Cnn<f64>>(&cases.cnn64.edited(data), &cases.cnn64);
+    check::<f32, Rows>(&cases.rows.edited(data), &cases.rows);
 });
