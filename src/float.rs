@@ -58,6 +58,11 @@ pub trait Float:
     /// 1/(1 + `libm::expf`(−x)); faster, and it vectorises over a layer).
     /// NaN gives NaN, +∞ gives 1, −∞ gives 0.
     fn sigmoid(self) -> Self;
+    /// The complementary error function erfc(self) = 1 − erf(self), from
+    /// `libm` (pure Rust, so the same bits on every target); accurate where
+    /// 1 − erf would cancel. The normal distribution Φ(x) = ½·erfc(−x/√2),
+    /// for the exact GELU.
+    fn erfc(self) -> Self;
     /// The square root, from `libm`, correctly rounded on every target: on
     /// x86-64 libm uses the SSE2 `sqrtss`/`sqrtsd` instruction (its `arch`
     /// feature, which `num-traits`' `libm` feature turns on), elsewhere its
@@ -93,7 +98,7 @@ pub trait Float:
 }
 
 macro_rules! impl_float {
-    ($t:ty, $name:literal, $exp:path, $ln:path, $ln1p:path, $tanh:path, $sigmoid:path, $sqrt:path) => {
+    ($t:ty, $name:literal, $exp:path, $ln:path, $ln1p:path, $tanh:path, $sigmoid:path, $erfc:path, $sqrt:path) => {
         impl Float for $t {
             const RUST_NAME: &'static str = $name;
             const ZERO: Self = 0.0;
@@ -118,6 +123,10 @@ macro_rules! impl_float {
             #[inline]
             fn sigmoid(self) -> Self {
                 $sigmoid(self)
+            }
+            #[inline]
+            fn erfc(self) -> Self {
+                $erfc(self)
             }
             #[inline]
             fn sqrt(self) -> Self {
@@ -158,9 +167,20 @@ impl_float!(
     libm::log1pf,
     crate::math::tanh_f32,
     crate::math::sigmoid_f32,
+    libm::erfcf,
     libm::sqrtf
 );
-impl_float!(f64, "f64", libm::exp, libm::log, libm::log1p, libm::tanh, crate::math::sigmoid_f64, libm::sqrt);
+impl_float!(
+    f64,
+    "f64",
+    libm::exp,
+    libm::log,
+    libm::log1p,
+    libm::tanh,
+    crate::math::sigmoid_f64,
+    libm::erfc,
+    libm::sqrt
+);
 
 /// The default hyper-parameters of layers and optimisers as constants of
 /// each float type, so that a layer or an optimiser with its defaults is a
@@ -187,6 +207,10 @@ pub(crate) mod sealed {
         /// 0.9: the momentum of
         /// [`SgdMomentum::DEFAULT`](crate::optim::SgdMomentum::DEFAULT).
         const NINE_TENTHS: Self;
+        /// 0.25: PyTorch's initial PReLU slope.
+        const QUARTER: Self;
+        /// 20: PyTorch's default Softplus threshold.
+        const TWENTY: Self;
     }
 
     macro_rules! impl_constants {
@@ -198,6 +222,8 @@ pub(crate) mod sealed {
                 const THOUSANDTH: Self = 1e-3_f64 as $t;
                 const NORM_EPS: Self = 1e-5_f64 as $t;
                 const NINE_TENTHS: Self = 0.9_f64 as $t;
+                const QUARTER: Self = 0.25_f64 as $t;
+                const TWENTY: Self = 20.0_f64 as $t;
             }
         )*};
     }
@@ -218,6 +244,8 @@ mod tests {
             (F::THOUSANDTH, 1e-3),
             (F::NORM_EPS, 1e-5),
             (F::NINE_TENTHS, 0.9),
+            (F::QUARTER, 0.25),
+            (F::TWENTY, 20.0),
             (F::ZERO, 0.0),
             (F::ONE, 1.0),
         ];

@@ -194,6 +194,7 @@ pub use float::Float;
 pub use forward::{Forward, Module, Tape};
 pub use init::Init;
 pub use layer::{Backprop, Layer, PerSample, SameShape};
+pub use layers::{TokenId, TokenOutOfRange};
 pub use mode::{EvalMode, Mode, SingleSampleMode, TrainMode};
 pub use model::{Grads, Layout, Model, ParamKind, Shape, Tensor, TensorMut};
 pub use sequence::Sequence;
@@ -336,9 +337,10 @@ pub mod prelude {
         EarlyStopping, batches, gather, identity_permutation, parse_labeled_csv, shuffle, train_validation_split,
     };
     pub use crate::layers::{
-        AvgPool2d, BatchNorm1d, BatchNorm2d, Bidirectional, Conv1d, Conv2d, Dense, Dropout, Flatten, Gru, Identity,
-        LastStep, LayerNorm, LeakyRelu, Lstm, MaxPool1d, MaxPool2d, MeanOverSteps, PerStep, Relu, Residual, Rnn,
-        Sigmoid, Softmax, Stacked, Step, Tanh,
+        AvgPool2d, BatchNorm1d, BatchNorm2d, Bidirectional, Conv1d, Conv2d, Dense, Dropout, Elu, Embedding, Flatten,
+        Gelu, GeluTanh, Gru, Hardswish, Identity, LastStep, LayerNorm, LeakyRelu, LearnedPositions, Lstm, MaxPool1d,
+        MaxPool2d, MeanOverSteps, PRelu, PerStep, Relu, Residual, Rnn, SharedPRelu, Sigmoid, Silu, SinusoidalPositions,
+        Softmax, Softplus, Stacked, Step, Tanh, TokenId,
     };
     pub use crate::loss::{bce, bce_with_logits, half_sse, mse, one_hot, softmax_cross_entropy};
     pub use crate::metrics::{ConfusionMatrix, accuracy, argmax};
