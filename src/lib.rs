@@ -339,8 +339,8 @@ pub mod prelude {
     pub use crate::layers::{
         AvgPool2d, BatchNorm1d, BatchNorm2d, Bidirectional, Conv1d, Conv2d, Dense, Dropout, Elu, Embedding, Flatten,
         Gelu, GeluTanh, Gru, Hardswish, Identity, LastStep, LayerNorm, LeakyRelu, LearnedPositions, Lstm, MaxPool1d,
-        MaxPool2d, MeanOverSteps, PRelu, PerStep, Relu, Residual, Rnn, SharedPRelu, Sigmoid, Silu, SinusoidalPositions,
-        Softmax, Softplus, Stacked, Step, Tanh, TokenId,
+        MaxPool2d, MeanOverSteps, MultiHeadAttention, PRelu, PerStep, Relu, Residual, Rnn, SharedPRelu, Sigmoid, Silu,
+        SinusoidalPositions, Softmax, Softplus, Stacked, Step, Tanh, TokenId,
     };
     pub use crate::loss::{bce, bce_with_logits, half_sse, mse, one_hot, softmax_cross_entropy};
     pub use crate::metrics::{ConfusionMatrix, accuracy, argmax};

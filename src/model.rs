@@ -776,6 +776,22 @@ pub(crate) fn write_float<F: Float, W: fmt::Write>(out: &mut W, value: F) -> fmt
 }
 
 /// Writes `values` as a Rust array literal.
+/// Writes rows of values as a Rust array of array literals, `[[…], […]]`,
+/// each row through [`write_array`].
+pub(crate) fn write_rows<'a, F: Float, W: fmt::Write, R: AsRef<[F]> + ?Sized + 'a>(
+    out: &mut W,
+    rows: impl IntoIterator<Item = &'a R>,
+) -> fmt::Result {
+    out.write_char('[')?;
+    for (k, row) in rows.into_iter().enumerate() {
+        if k > 0 {
+            out.write_str(", ")?;
+        }
+        write_array(out, row.as_ref())?;
+    }
+    out.write_char(']')
+}
+
 pub(crate) fn write_array<F: Float, W: fmt::Write>(out: &mut W, values: &[F]) -> fmt::Result {
     out.write_char('[')?;
     for (i, &v) in values.iter().enumerate() {

@@ -9,21 +9,8 @@ use core::fmt;
 use rand::Rng;
 
 use crate::layer::SameShape;
-use crate::model::{Tensor, TensorMut, weight_and_bias, weight_and_bias_mut, write_array};
+use crate::model::{Tensor, TensorMut, weight_and_bias, weight_and_bias_mut, write_array, write_rows};
 use crate::{Backprop, Float, Init, Layer, Layout, Mode, Model, Module, PerSample, Shape};
-
-/// Writes a nested array `[[[F; K]; …]]` as a Rust literal, each level a
-/// bracketed, comma-separated list, innermost rows through [`write_array`].
-fn write_rows<F: Float, W: fmt::Write>(out: &mut W, rows: &[&[F]]) -> fmt::Result {
-    out.write_char('[')?;
-    for (i, row) in rows.iter().enumerate() {
-        if i > 0 {
-            out.write_str(", ")?;
-        }
-        write_array(out, row)?;
-    }
-    out.write_char(']')
-}
 
 /// One kernel tap along a line: `acc[j] = acc[j] + w·row[j·S + q − P]` for
 /// every output `j` whose input position lies inside `row` (the others, in

@@ -6,7 +6,7 @@ use core::fmt;
 use rand::Rng;
 
 use crate::layer::eval_each;
-use crate::model::{Tensor, TensorMut, write_array};
+use crate::model::{Tensor, TensorMut, write_rows};
 use crate::{Backprop, Float, Init, Layer, Layout, Mode, Model, Module, ParamKind, PerSample, Sequence, Shape};
 
 /// A token id of a vocabulary of `V` tokens: a number in `0..V`, checked
@@ -315,18 +315,6 @@ fn fill_standard_normal<F: Float, const E: usize, R: Rng + ?Sized>(rows: &mut [[
     for w in rows.as_flattened_mut() {
         *w = Init::XavierNormal.sample(1, 1, rng);
     }
-}
-
-/// Writes `rows` as a Rust array of array literals.
-pub(crate) fn write_rows<F: Float, W: fmt::Write, const E: usize>(out: &mut W, rows: &[[F; E]]) -> fmt::Result {
-    out.write_char('[')?;
-    for (k, row) in rows.iter().enumerate() {
-        if k > 0 {
-            out.write_str(", ")?;
-        }
-        write_array(out, row)?;
-    }
-    out.write_char(']')
 }
 
 /// A batch of ids or of id sequences, sample by sample.

@@ -45,6 +45,7 @@ macro_rules! parameter_free_model {
 }
 
 mod activation;
+mod attention;
 mod batch_norm;
 mod conv;
 mod dense;
@@ -62,6 +63,9 @@ mod softmax;
 mod steps;
 
 pub use activation::{Elu, Gelu, GeluTanh, Hardswish, Identity, LeakyRelu, Relu, Sigmoid, Silu, Softplus, Step, Tanh};
+pub use attention::{
+    AttentionMask, AttentionTape, Causal, MultiHeadAttention, NoMask, sdpa, sdpa_backward, sdpa_forward,
+};
 pub use batch_norm::{BatchNorm1d, BatchNorm2d};
 pub use conv::{Conv1d, Conv2d};
 pub use dense::Dense;

@@ -9,7 +9,7 @@ use core::fmt;
 use rand::Rng;
 
 use crate::layers::Embedding;
-use crate::layers::embedding::write_rows;
+use crate::model::write_rows;
 use crate::model::{Tensor, TensorMut};
 use crate::{Backprop, Float, Init, Layer, Mode, Model, Module, PerSample, Sequence};
 
