@@ -2,12 +2,16 @@
 //! (`layers_seed0.json`: `mha_self_nomask`, `mha_self_causal`,
 //! `sdpa_single_head`; float64 within 1e-12, float32 within 1e-5), finite
 //! differences (method and criterion: `tests/support/gradients.rs`), the
-//! state-dict names, batches and export as Rust source.
+//! state-dict names, batches and export as Rust source. Cross-attention
+//! and key padding have no PyTorch case of their own here: they are tested
+//! by construction (cross-attention of a sequence to itself is
+//! self-attention; padding to `L` steps is a sequence of `L` steps), by
+//! finite differences and batch against per-sample bits.
 //!
 //! The reference gradients are of L = Σ y·dY summed over the batch of two
 //! sequences, which is what `backward` on the batch accumulates.
 
-use constnet::layers::{AttentionMask, Causal, NoMask, sdpa_backward, sdpa_forward};
+use constnet::layers::{AttentionMask, Causal, NoMask, Padded, sdpa_backward, sdpa_forward};
 use constnet::prelude::*;
 use constnet::{PerSample, Values};
 use serde_json::Value;
@@ -350,4 +354,218 @@ fn large_scores_stay_finite_and_nan_propagates() {
     bad.0[1][0] = f32::NAN;
     let y = mha.forward(&bad);
     assert!(y.0.iter().flatten().any(|v| v.is_nan()));
+}
+
+fn bits<X: Values>(x: &X) -> Vec<u64> {
+    values(x).into_iter().map(|v| v.as_f64().to_bits()).collect()
+}
+
+fn grad_bits<M: Model<f64>>(m: &M) -> Vec<u64> {
+    m.tensors().flat_map(|t| t.storage.to_vec()).map(f64::to_bits).collect()
+}
+
+/// A model with random biases too (initialisation leaves them zero).
+fn biased<M: Model<f64>>(seed: u64, draw: &mut Draw) -> M {
+    let mut m: M = init(seed);
+    for t in m.tensors_mut() {
+        t.storage.iter_mut().for_each(|v| *v += 0.3 * draw.next());
+    }
+    m
+}
+
+#[test]
+fn cross_attention_to_itself_is_self_attention() {
+    fn check<Mk: AttentionMask>(seed: u64) -> f64 {
+        let mut draw = Draw(seed);
+        let mut mha: Mha<f64, Mk> = biased(seed, &mut draw);
+        let x: Sequence<[f64; 8], 5> = draw.fill(Sequence([[0.0; 8]; 5]));
+        let dy: Sequence<[f64; 8], 5> = draw.fill(Sequence([[0.0; 8]; 5]));
+
+        let (y, tape) = mha.forward_tape(&x);
+        let mut grads = Mha::<f64, Mk>::zeroed();
+        let dx = mha.backward(&tape, &dy, &mut grads);
+
+        let (y_cross, cross_tape) = mha.forward_tape(&(x, x));
+        assert_eq!(bits(&y_cross), bits(&y), "outputs");
+        assert_eq!(bits(&mha.forward(&(x, x))), bits(&y), "inference");
+        for h in 0..2 {
+            assert_eq!(cross_tape.layers().weights(h), tape.layers().weights(h), "head {h}'s weights");
+        }
+        let mut cross_grads = Mha::<f64, Mk>::zeroed();
+        let (dquery, dmemory) = mha.backward(&cross_tape, &dy, &mut cross_grads);
+        // Every parameter gradient is the same sum, term by term.
+        assert_eq!(grad_bits(&cross_grads), grad_bits(&grads), "parameter gradients");
+        // dX = dquery + dmemory, up to the order of the sums.
+        let sum: Vec<f64> = values(&dquery).iter().zip(values(&dmemory)).map(|(a, b)| a + b).collect();
+        assert_close("dquery + dmemory", &sum, &values(&dx));
+        let worst = sum.iter().zip(values(&dx)).map(|(a, b)| (a - b).abs()).fold(0.0, f64::max);
+
+        // The same with a padded memory against padded self-attention.
+        let padded = Padded::new(x, 3);
+        assert_eq!(bits(&mha.forward(&(x, padded))), bits(&mha.forward(&padded)), "padded outputs");
+        worst
+    }
+    let worst = check::<NoMask>(31).max(check::<Causal>(32));
+    println!("cross-attention to itself: worst |dquery + dmemory - dX| {worst:e}");
+}
+
+#[test]
+fn key_padding_is_a_shorter_sequence() {
+    fn check<Mk: AttentionMask>(seed: u64) {
+        let mut draw = Draw(seed);
+        let mut mha: Mha<f64, Mk> = biased(seed, &mut draw);
+        let short: Sequence<[f64; 8], 4> = draw.fill(Sequence([[0.0; 8]; 4]));
+        let dy_short: Sequence<[f64; 8], 4> = draw.fill(Sequence([[0.0; 8]; 4]));
+        // A buffer of 7 steps: the 4 real ones, then junk of another scale.
+        let mut buffer: Sequence<[f64; 8], 7> = draw.fill(Sequence([[0.0; 8]; 7]));
+        buffer.0.iter_mut().flatten().for_each(|v| *v *= 50.0);
+        buffer.0[..4].copy_from_slice(&short.0);
+        // The padded steps are queries too; a zero upstream gradient there.
+        let mut dy = Sequence([[0.0; 8]; 7]);
+        dy.0[..4].copy_from_slice(&dy_short.0);
+
+        let (y_short, tape_short) = mha.forward_tape(&short);
+        let mut grads_short = Mha::<f64, Mk>::zeroed();
+        let dx_short = mha.backward(&tape_short, &dy_short, &mut grads_short);
+
+        let padded = Padded::new(buffer, 4);
+        let (y, tape) = mha.forward_tape(&padded);
+        assert_eq!(bits(&Sequence::<_, 4>(y.0[..4].try_into().unwrap())), bits(&y_short), "outputs");
+        assert_eq!(bits(&mha.forward(&padded)), bits(&y), "inference");
+        let w = tape.layers().weights(1).unwrap();
+        assert!(w.iter().all(|row| row[4..].iter().all(|&p| p == 0.0)), "no weight on a padded key");
+        let mut grads = Mha::<f64, Mk>::zeroed();
+        let dx = mha.backward(&tape, &dy, &mut grads);
+        assert_eq!(dx.len, 4);
+        assert_eq!(bits(&Sequence::<_, 4>(dx.sequence.0[..4].try_into().unwrap())), bits(&dx_short), "dX");
+        assert!(dx.sequence.0[4..].iter().flatten().all(|&g| g == 0.0), "padded steps get no gradient");
+        assert_eq!(grad_bits(&grads), grad_bits(&grads_short), "parameter gradients");
+
+        // A length beyond the buffer is clamped: the whole buffer.
+        let whole = Padded::new(buffer, 100);
+        assert_eq!(bits(&mha.forward(&whole)), bits(&mha.forward(&buffer)));
+        let (_, tape) = mha.forward_tape(&whole);
+        assert_eq!(mha.backward(&tape, &dy, &mut Mha::<f64, Mk>::zeroed()).len, 7);
+        // No key at all: zero attention, so every output is out_proj's bias.
+        let none = mha.forward(&Padded::new(buffer, 0));
+        assert!(none.0.iter().all(|row| row == mha.out_proj().bias()));
+
+        // Cross-attention over a padded memory (NaN in the padding, which
+        // is never read) against the memory of its 4 real steps.
+        let query: Sequence<[f64; 8], 3> = draw.fill(Sequence([[0.0; 8]; 3]));
+        let dy: Sequence<[f64; 8], 3> = draw.fill(Sequence([[0.0; 8]; 3]));
+        buffer.0[4..].iter_mut().flatten().for_each(|v| *v = f64::NAN);
+        let (y_short, tape_short) = mha.forward_tape(&(query, short));
+        let mut grads_short = Mha::<f64, Mk>::zeroed();
+        let (dq_short, dm_short) = mha.backward(&tape_short, &dy, &mut grads_short);
+        let (y, tape) = mha.forward_tape(&(query, Padded::new(buffer, 4)));
+        assert_eq!(bits(&y), bits(&y_short), "cross outputs");
+        let mut grads = Mha::<f64, Mk>::zeroed();
+        let (dq, dm) = mha.backward(&tape, &dy, &mut grads);
+        assert_eq!(bits(&dq), bits(&dq_short), "dquery");
+        assert_eq!(dm.len, 4);
+        assert_eq!(bits(&Sequence::<_, 4>(dm.sequence.0[..4].try_into().unwrap())), bits(&dm_short), "dmemory");
+        assert!(dm.sequence.0[4..].iter().flatten().all(|&g| g == 0.0), "padded memory gets no gradient");
+        assert_eq!(grad_bits(&grads), grad_bits(&grads_short), "cross parameter gradients");
+    }
+    check::<NoMask>(41);
+    check::<Causal>(42);
+}
+
+#[test]
+fn cross_attention_finite_differences() {
+    fn check<Mk: AttentionMask, const TQ: usize, const TK: usize>(name: &str, seed: u64) {
+        let mut draw = Draw(seed);
+        let mha: Mha<f64, Mk> = biased(seed, &mut draw);
+        let x: (Sequence<[f64; 8], TQ>, Sequence<[f64; 8], TK>) =
+            draw.fill((Sequence([[0.0; 8]; TQ]), Sequence([[0.0; 8]; TK])));
+        let dy: Sequence<[f64; 8], TQ> = draw.fill(Sequence([[0.0; 8]; TQ]));
+        // Every element of both inputs and every parameter is compared.
+        let compared = check_gradients(name, &mha, &x, &dy, always);
+        assert_eq!(compared, 8 * (TQ + TK) + <Mha<f64, Mk> as Model<f64>>::PARAMS);
+    }
+    check::<NoMask, 3, 5>("cross mha, 3 queries, 5 keys", 51);
+    check::<NoMask, 5, 3>("cross mha, 5 queries, 3 keys", 52);
+    check::<Causal, 3, 5>("causal cross mha, 3 queries, 5 keys", 53);
+    check::<Causal, 5, 3>("causal cross mha, 5 queries, 3 keys", 54);
+
+    // Three heads of width 2, and a batch.
+    let mut draw = Draw(55);
+    let mha: MultiHeadAttention<6, 3, f64, Causal> = biased(56, &mut draw);
+    type Pair = (Sequence<[f64; 6], 2>, Sequence<[f64; 6], 4>);
+    let xs: Batch<Pair, 2> = draw.fill(Batch([(Sequence([[0.0; 6]; 2]), Sequence([[0.0; 6]; 4])); 2]));
+    let dys = draw.fill(Batch([Sequence([[0.0; 6]; 2]); 2]));
+    check_gradients("causal cross mha, 3 heads, on a batch", &mha, &xs, &dys, always);
+}
+
+#[test]
+fn causal_cross_attention_masks_later_keys() {
+    // PyTorch's attn_mask = triu(ones(TQ, TK), 1): key j masked for query t when j > t.
+    let mut mha: Mha<f64, Causal> = init(61);
+    let mut draw = Draw(62);
+    let x: (Sequence<[f64; 8], 3>, Sequence<[f64; 8], 6>) =
+        draw.fill((Sequence([[0.0; 8]; 3]), Sequence([[0.0; 8]; 6])));
+    let (_, tape) = mha.forward_tape(&x);
+    let y: (Sequence<[f64; 8], 6>, Sequence<[f64; 8], 3>) =
+        draw.fill((Sequence([[0.0; 8]; 6]), Sequence([[0.0; 8]; 3])));
+    let (_, wide) = mha.forward_tape(&y);
+    for h in 0..2 {
+        let w = tape.layers().weights(h).unwrap();
+        for (t, row) in w.iter().enumerate() {
+            for (j, &p) in row.iter().enumerate() {
+                assert_eq!(p == 0.0, j > t, "3×6, head {h}, query {t}, key {j}");
+            }
+        }
+        let w = wide.layers().weights(h).unwrap();
+        for (t, row) in w.iter().enumerate() {
+            for (j, &p) in row.iter().enumerate() {
+                assert_eq!(p == 0.0, j > t, "6×3, head {h}, query {t}, key {j}");
+            }
+        }
+    }
+}
+
+#[test]
+fn a_batch_of_cross_attention_has_the_bits_of_per_sample_passes() {
+    fn check<Mk: AttentionMask>() {
+        let mut mha: Mha<f32, Mk> = Mha::init(&mut Xoshiro256PlusPlus::seed_from_u64(71));
+        let mut draw = Draw(72);
+        let f32s = |s: Sequence<[f64; 8], 5>| Sequence(s.0.map(|r| r.map(|v| v as f32)));
+        let queries: [Sequence<[f32; 8], 5>; 3] = core::array::from_fn(|_| f32s(draw.fill(Sequence([[0.0; 8]; 5]))));
+        let memories: [Sequence<[f32; 8], 5>; 3] = core::array::from_fn(|_| f32s(draw.fill(Sequence([[0.0; 8]; 5]))));
+        let dys: [Sequence<[f32; 8], 5>; 3] = core::array::from_fn(|_| f32s(draw.fill(Sequence([[0.0; 8]; 5]))));
+        let bits32 = |v: Vec<f32>| v.into_iter().map(f32::to_bits).collect::<Vec<_>>();
+        let grads32 = |m: &Mha<f32, Mk>| bits32(m.tensors().flat_map(|t| t.storage.to_vec()).collect());
+
+        // Plain memories, then padded ones of different lengths.
+        let xs = Batch(core::array::from_fn(|n| (queries[n], memories[n])));
+        let (y, tape) = mha.forward_tape(&xs);
+        let mut grads = Mha::<f32, Mk>::zeroed();
+        let dx = mha.backward(&tape, &Batch(dys), &mut grads);
+        let mut one_by_one = Mha::<f32, Mk>::zeroed();
+        for (n, dy) in dys.iter().enumerate() {
+            assert_eq!(bits32(values(&y.0[n])), bits32(values(&mha.forward(&xs.0[n]))));
+            let (_, t) = mha.forward_tape(&xs.0[n]);
+            let d = mha.backward(&t, dy, &mut one_by_one);
+            assert_eq!(bits32(values(&d)), bits32(values(&dx.0[n])));
+        }
+        assert_eq!(grads32(&grads), grads32(&one_by_one));
+
+        let xs = Batch(core::array::from_fn(|n| (queries[n], Padded::new(memories[n], 2 * n + 1))));
+        let (y, tape) = mha.forward_tape(&xs);
+        let mut grads = Mha::<f32, Mk>::zeroed();
+        let dx = mha.backward(&tape, &Batch(dys), &mut grads);
+        let mut one_by_one = Mha::<f32, Mk>::zeroed();
+        for (n, dy) in dys.iter().enumerate() {
+            assert_eq!(bits32(values(&y.0[n])), bits32(values(&mha.forward(&xs.0[n]))));
+            let (_, t) = mha.forward_tape(&xs.0[n]);
+            let (dq, dm) = mha.backward(&t, dy, &mut one_by_one);
+            assert_eq!(bits32(values(&dq)), bits32(values(&dx.0[n].0)));
+            assert_eq!(dm, dx.0[n].1);
+            assert_eq!(dm.len, 2 * n + 1);
+        }
+        assert_eq!(grads32(&grads), grads32(&one_by_one));
+    }
+    check::<NoMask>();
+    check::<Causal>();
 }

@@ -1,6 +1,7 @@
 //! Attention: [`sdpa`], scaled dot-product attention, and
 //! [`MultiHeadAttention`], PyTorch's `nn.MultiheadAttention` for
-//! self-attention, optionally with a causal mask ([`Causal`]).
+//! self-attention and cross-attention, optionally with a causal mask
+//! ([`Causal`]) and a key-padding length ([`Padded`]).
 
 use core::fmt;
 use core::marker::PhantomData;
@@ -103,7 +104,7 @@ pub fn sdpa_forward<F: Float, Mk: AttentionMask, const TQ: usize, const TK: usiz
 ) -> ([[F; DV]; TQ], [[F; TK]; TQ]) {
     let mut out = [[F::ZERO; DV]; TQ];
     let mut weights = [[F::ZERO; TK]; TQ];
-    attend::<F, Mk, TQ, TK, DK, DV>(q, k, v, (0..DK, 0..DV), scale_for(DK), &mut out, &mut weights);
+    attend::<F, Mk, TQ, TK, DK, DV>(q, k, v, (0..DK, 0..DV), scale_for(DK), TK, &mut out, &mut weights);
     (out, weights)
 }
 
@@ -133,7 +134,7 @@ pub fn sdpa_backward<F: Float, const TQ: usize, const TK: usize, const DK: usize
     let mut dk = [[F::ZERO; DK]; TK];
     let mut dv = [[F::ZERO; DV]; TK];
     let grads = (&mut dq, &mut dk, &mut dv);
-    attend_backward::<F, TQ, TK, DK, DV>((q, k, v), weights, dy, (0..DK, 0..DV), scale_for(DK), grads);
+    attend_backward::<F, TQ, TK, DK, DV>((q, k, v), weights, dy, (0..DK, 0..DV), scale_for(DK), TK, grads);
     (dq, dk, dv)
 }
 
@@ -145,17 +146,23 @@ fn scale_for<F: Float>(d: usize) -> F {
 /// The attention kernel shared by [`sdpa`] and every head of
 /// [`MultiHeadAttention`]: attention of queries `q[t][qk]` over keys
 /// `k[j][qk]` and values `v[j][vr]`, where `qk` and `vr` are feature ranges
-/// of the rows (a head's slice of the projections). Writes the outputs into
+/// of the rows (a head's slice of the projections). Only the first `keys`
+/// keys exist (a key-padding length, `keys <= TK`): the others are masked,
+/// and their rows of `k` and `v` are never read. Writes the outputs into
 /// `out[t][vr]` and the weights into `weights[t]`.
 ///
 /// Each score is `dot(q, k)·scale`, summed by [`dot`]; each output element
-/// sums `weight·v` over the keys in increasing order.
+/// sums `weight·v` over the keys in increasing order. With `keys` below
+/// `TK`, every sum has exactly the terms and bits of the same attention over
+/// a `k` and `v` of `keys` rows.
+#[allow(clippy::too_many_arguments)]
 fn attend<F: Float, Mk: AttentionMask, const TQ: usize, const TK: usize, const NQ: usize, const NV: usize>(
     q: &[[F; NQ]; TQ],
     k: &[[F; NQ]; TK],
     v: &[[F; NV]; TK],
     (qk, vr): (Range<usize>, Range<usize>),
     scale: F,
+    keys: usize,
     out: &mut [[F; NV]; TQ],
     weights: &mut [[F; TK]; TQ],
 ) {
@@ -163,7 +170,7 @@ fn attend<F: Float, Mk: AttentionMask, const TQ: usize, const TK: usize, const N
         let query = &q[t][qk.clone()];
         let mut max = F::neg_infinity();
         let mut any = false;
-        for (j, (pj, key)) in p.iter_mut().zip(k).enumerate() {
+        for (j, (pj, key)) in p.iter_mut().zip(k).enumerate().take(keys) {
             if Mk::allows(t, j) {
                 *pj = dot(query, &key[qk.clone()]) * scale;
                 max = max.max(*pj);
@@ -172,7 +179,7 @@ fn attend<F: Float, Mk: AttentionMask, const TQ: usize, const TK: usize, const N
         }
         let mut sum = F::ZERO;
         for (j, pj) in p.iter_mut().enumerate() {
-            *pj = if any && Mk::allows(t, j) { (*pj - max).exp() } else { F::ZERO };
+            *pj = if any && j < keys && Mk::allows(t, j) { (*pj - max).exp() } else { F::ZERO };
             sum = sum + *pj;
         }
         let row = &mut row[vr.clone()];
@@ -180,7 +187,7 @@ fn attend<F: Float, Mk: AttentionMask, const TQ: usize, const TK: usize, const N
         if !any {
             continue;
         }
-        for (pj, value) in p.iter_mut().zip(v) {
+        for (pj, value) in p.iter_mut().zip(v).take(keys) {
             *pj = *pj / sum;
             for (o, &x) in row.iter_mut().zip(&value[vr.clone()]) {
                 *o = *o + *pj * x;
@@ -189,8 +196,10 @@ fn attend<F: Float, Mk: AttentionMask, const TQ: usize, const TK: usize, const N
     }
 }
 
-/// The backward pass of [`attend`] over the same feature ranges: adds
-/// dL/dq, dL/dk and dL/dv into `dq[t][qk]`, `dk[j][qk]` and `dv[j][vr]`.
+/// The backward pass of [`attend`] over the same feature ranges and the
+/// same `keys`: adds dL/dq, dL/dk and dL/dv into `dq[t][qk]`, `dk[j][qk]`
+/// and `dv[j][vr]` for keys `j < keys` (the rows of the others are neither
+/// read nor written).
 ///
 /// With dP_j = dy·v_j, the softmax's Jacobian gives the score gradient
 /// ds_j = P_j·(dP_j − Σ_i P_i·dP_i); then dq_t += scale·Σ_j ds_j·k_j,
@@ -202,13 +211,14 @@ fn attend_backward<F: Float, const TQ: usize, const TK: usize, const NQ: usize, 
     dy: &[[F; NV]; TQ],
     (qk, vr): (Range<usize>, Range<usize>),
     scale: F,
+    keys: usize,
     (dq, dk, dv): (&mut [[F; NQ]; TQ], &mut [[F; NQ]; TK], &mut [[F; NV]; TK]),
 ) {
     for t in 0..TQ {
         let (p, d_out) = (&weights[t], &dy[t][vr.clone()]);
-        let dp: [F; TK] = core::array::from_fn(|j| dot(d_out, &v[j][vr.clone()]));
-        let weighted = p.iter().zip(&dp).fold(F::ZERO, |s, (&pj, &dj)| s + pj * dj);
-        for j in 0..TK {
+        let dp: [F; TK] = core::array::from_fn(|j| if j < keys { dot(d_out, &v[j][vr.clone()]) } else { F::ZERO });
+        let weighted = p.iter().zip(&dp).take(keys).fold(F::ZERO, |s, (&pj, &dj)| s + pj * dj);
+        for j in 0..keys.min(TK) {
             let pj = p[j];
             for (g, &d) in dv[j][vr.clone()].iter_mut().zip(d_out) {
                 *g = *g + pj * d;
@@ -226,8 +236,10 @@ fn attend_backward<F: Float, const TQ: usize, const TK: usize, const NQ: usize, 
 
 /// Multi-head attention over embeddings of width `E` with `HEADS` heads:
 /// PyTorch's `nn.MultiheadAttention(E, HEADS, bias=True, batch_first=True)`
-/// used for self-attention, `mha(x, x, x)`, with the mask `Mk` — [`NoMask`]
-/// or [`Causal`] (PyTorch's `attn_mask` that is `true` where key > query).
+/// used for self-attention, `mha(x, x, x)`, or cross-attention,
+/// `mha(query, memory, memory)` (see *Inputs* below), with the mask `Mk` —
+/// [`NoMask`] or [`Causal`] (PyTorch's `attn_mask` that is `true` where
+/// key > query).
 ///
 /// It maps a [`Sequence`]`<[F; E], T>` to a `Sequence<[F; E], T>`, any `T`:
 ///
@@ -260,10 +272,21 @@ fn attend_backward<F: Float, const TQ: usize, const TK: usize, const NQ: usize, 
 /// Kaiming-uniform init there; this library's scheme is used instead);
 /// the biases are zero, as PyTorch's.
 ///
+/// # Inputs
+///
+/// * A `Sequence<[F; E], T>`: self-attention, `mha(x, x, x)`.
+/// * A [`Padded`]`<Sequence<[F; E], T>>`: self-attention with a key-padding
+///   length, PyTorch's `key_padding_mask` true at the steps `len..T`.
+/// * A pair `(query, memory)` of a `Sequence<[F; E], TQ>` and a
+///   `Sequence<[F; E], TK>` (or a `Padded` one): cross-attention,
+///   `mha(query, memory, memory)`, giving `TQ` steps; the backward pass
+///   returns the pair `(dquery, dmemory)`. [`Causal`] masks key `j` for
+///   query `t` when `j > t`, as PyTorch's `triu(ones(TQ, TK), 1)`.
+///
 /// Training keeps, per sequence, the input, q, k, v, every head's attention
 /// weights and the concatenated heads, all sized at compile time
-/// ([`AttentionTape`]). A [`Batch`](crate::Batch) of sequences runs
-/// sequence by sequence.
+/// ([`AttentionTape`], [`CrossAttentionTape`]). A [`Batch`](crate::Batch)
+/// of inputs runs input by input.
 ///
 /// ```
 /// use constnet::prelude::*;
@@ -375,41 +398,289 @@ impl<const E: usize, const HEADS: usize, F: Float, Mk: AttentionMask> MultiHeadA
         qkv
     }
 
-    /// The forward pass: the output, and what backward needs.
-    fn run<const T: usize>(&self, x: &[[F; E]; T]) -> (Sequence<[F; E], T>, AttentionTape<E, HEADS, T, F>) {
-        // The callers (the `Layer` and `Backprop` methods) check the shape.
+    /// q of every query step: block q of the input projection, with the
+    /// bits of [`project`](Self::project)'s q.
+    fn project_query<const T: usize>(&self, x: &[[F; E]; T]) -> [[F; E]; T] {
+        core::array::from_fn(|t| {
+            let mut z = self.in_proj_bias[0];
+            matvec_t_columns(&mut z, &self.in_proj_t, &x[t], |c| &c[0]);
+            z
+        })
+    }
+
+    /// k and v of the first `keys` memory steps (blocks k and v of the input
+    /// projection, with the bits of [`project`](Self::project)'s); the rows
+    /// of the padding are left zero, never computed.
+    fn project_memory<const T: usize>(&self, m: &[[F; E]; T], keys: usize) -> ([[F; E]; T], [[F; E]; T]) {
+        let (mut k, mut v) = ([[F::ZERO; E]; T], [[F::ZERO; E]; T]);
+        for (t, m) in m.iter().enumerate().take(keys) {
+            let mut z = [self.in_proj_bias[1], self.in_proj_bias[2]];
+            matvec_t_columns(z.as_flattened_mut(), &self.in_proj_t, m, |c| c[1..].as_flattened());
+            [k[t], v[t]] = z;
+        }
+        (k, v)
+    }
+
+    /// Every head's attention of the queries `q` over the first `keys` of
+    /// `k` and `v`, concatenated and projected by `out_proj`: the output,
+    /// and what backward needs. The callers (the `Layer` and `Backprop`
+    /// methods) check the shape.
+    #[allow(clippy::type_complexity)]
+    fn attend_heads<const TQ: usize, const TK: usize>(
+        &self,
+        (q, k, v): ([[F; E]; TQ], [[F; E]; TK], [[F; E]; TK]),
+        keys: usize,
+    ) -> (Sequence<[F; E], TQ>, Heads<E, HEADS, TQ, TK, F>) {
         let d = E / HEADS;
         let scale = scale_for::<F>(d);
-        let [q, k, v] = self.project(x);
-        let mut concat = [[F::ZERO; E]; T];
-        let mut weights = [[[F::ZERO; T]; T]; HEADS];
+        let mut concat = [[F::ZERO; E]; TQ];
+        let mut weights = [[[F::ZERO; TK]; TQ]; HEADS];
         for (h, weights) in weights.iter_mut().enumerate() {
             let features = h * d..(h + 1) * d;
-            attend::<F, Mk, T, T, E, E>(&q, &k, &v, (features.clone(), features), scale, &mut concat, weights);
+            attend::<F, Mk, TQ, TK, E, E>(&q, &k, &v, (features.clone(), features), scale, keys, &mut concat, weights);
         }
         let y = Sequence(core::array::from_fn(|t| self.out_proj.eval(&concat[t])));
-        (y, AttentionTape { x: *x, q, k, v, weights, concat })
+        (y, Heads { q, k, v, weights, concat, keys })
+    }
+
+    /// The backward pass of [`attend_heads`](Self::attend_heads): adds
+    /// `out_proj`'s gradients into `grads` and returns dL/dq, dL/dk and
+    /// dL/dv (zero in the key padding).
+    #[allow(clippy::type_complexity)]
+    fn heads_backward<const TQ: usize, const TK: usize>(
+        &self,
+        heads: &Heads<E, HEADS, TQ, TK, F>,
+        dy: &[[F; E]; TQ],
+        grads: &mut Self,
+    ) -> ([[F; E]; TQ], [[F; E]; TK], [[F; E]; TK]) {
+        let d = E / HEADS;
+        let scale = scale_for::<F>(d);
+        let d_concat: [[F; E]; TQ] = core::array::from_fn(|t| {
+            <Dense<E, E, F> as Backprop<[F; E], TrainMode>>::backprop(
+                &self.out_proj,
+                &heads.concat[t],
+                &dy[t],
+                &mut grads.out_proj,
+            )
+        });
+        let mut dq = [[F::ZERO; E]; TQ];
+        let mut dk = [[F::ZERO; E]; TK];
+        let mut dv = [[F::ZERO; E]; TK];
+        for (h, weights) in heads.weights.iter().enumerate() {
+            let features = h * d..(h + 1) * d;
+            attend_backward::<F, TQ, TK, E, E>(
+                (&heads.q, &heads.k, &heads.v),
+                weights,
+                &d_concat,
+                (features.clone(), features),
+                scale,
+                heads.keys,
+                (&mut dq, &mut dk, &mut dv),
+            );
+        }
+        (dq, dk, dv)
+    }
+
+    /// Self-attention of `x` over its first `keys` steps.
+    fn run<const T: usize>(
+        &self,
+        x: &[[F; E]; T],
+        keys: usize,
+    ) -> (Sequence<[F; E], T>, AttentionTape<E, HEADS, T, F>) {
+        let [q, k, v] = self.project(x);
+        let (y, heads) = self.attend_heads((q, k, v), keys);
+        (y, AttentionTape { x: *x, heads })
+    }
+
+    /// The backward pass of [`run`](Self::run): dL/dx sums the paths
+    /// through q, k and v.
+    fn run_backward<const T: usize>(
+        &self,
+        tape: &AttentionTape<E, HEADS, T, F>,
+        dy: &[[F; E]; T],
+        grads: &mut Self,
+    ) -> [[F; E]; T] {
+        let (dq, dk, dv) = self.heads_backward(&tape.heads, dy, grads);
+        core::array::from_fn(|t| {
+            let dz = [dq[t], dk[t], dv[t]];
+            matvec_t_backprop(
+                &self.in_proj_t,
+                &tape.x[t],
+                dz.as_flattened(),
+                grads.in_proj_bias.as_flattened_mut(),
+                &mut grads.in_proj_t,
+                |c| c.as_flattened(),
+                |c| c.as_flattened_mut(),
+            )
+        })
+    }
+
+    /// Cross-attention of the queries from `query` over the first `keys`
+    /// steps of `memory`.
+    fn cross<const TQ: usize, const TK: usize>(
+        &self,
+        query: &[[F; E]; TQ],
+        memory: &[[F; E]; TK],
+        keys: usize,
+    ) -> (Sequence<[F; E], TQ>, CrossAttentionTape<E, HEADS, TQ, TK, F>) {
+        let q = self.project_query(query);
+        let (k, v) = self.project_memory(memory, keys);
+        let (y, heads) = self.attend_heads((q, k, v), keys);
+        (y, CrossAttentionTape { query: *query, memory: *memory, heads })
+    }
+
+    /// The backward pass of [`cross`](Self::cross): (dL/dquery, dL/dmemory),
+    /// the latter zero in the key padding (whose steps are not read, so
+    /// whatever the padding holds never reaches a gradient).
+    #[allow(clippy::type_complexity)]
+    fn cross_backward<const TQ: usize, const TK: usize>(
+        &self,
+        tape: &CrossAttentionTape<E, HEADS, TQ, TK, F>,
+        dy: &[[F; E]; TQ],
+        grads: &mut Self,
+    ) -> ([[F; E]; TQ], [[F; E]; TK]) {
+        let (dq, dk, dv) = self.heads_backward(&tape.heads, dy, grads);
+        let dquery = core::array::from_fn(|t| {
+            matvec_t_backprop(
+                &self.in_proj_t,
+                &tape.query[t],
+                &dq[t],
+                &mut grads.in_proj_bias[0],
+                &mut grads.in_proj_t,
+                |c| &c[0],
+                |c| &mut c[0],
+            )
+        });
+        let mut dmemory = [[F::ZERO; E]; TK];
+        for (t, dm) in dmemory.iter_mut().enumerate().take(tape.heads.keys) {
+            let dz = [dk[t], dv[t]];
+            *dm = matvec_t_backprop(
+                &self.in_proj_t,
+                &tape.memory[t],
+                dz.as_flattened(),
+                grads.in_proj_bias[1..].as_flattened_mut(),
+                &mut grads.in_proj_t,
+                |c| c[1..].as_flattened(),
+                |c| c[1..].as_flattened_mut(),
+            );
+        }
+        (dquery, dmemory)
     }
 }
 
-/// What [`MultiHeadAttention`] keeps of a sequence of `T` steps for its
-/// backward pass: the input, q, k, v, the attention weights of every head
-/// and the concatenated heads.
+/// A sequence stored in a longer buffer: the first `len` steps of
+/// `sequence` are the real ones, the rest is padding — PyTorch's
+/// `key_padding_mask` that is `true` at the steps `len..T`.
+///
+/// As an input of [`MultiHeadAttention`] (self-attention over a
+/// `Padded<Sequence<[F; E], T>>`, or cross-attention with a padded memory,
+/// `(Sequence<[F; E], TQ>, Padded<Sequence<[F; E], TK>>)`), the steps at
+/// `len` and beyond are masked as keys, in addition to the layer's mask: no
+/// query attends to them, and their values never reach an output. A `len`
+/// above the buffer's length `T` means all `T` steps: it is clamped where
+/// it is used, never an error or a panic. A query whose keys are all masked
+/// (`len == 0`, say) gets a zero output, as documented at [`sdpa`].
+///
+/// Only keys are masked, as in PyTorch: in self-attention the padded steps
+/// are still queries, with outputs computed over the real keys (ignore
+/// them, or give them a zero upstream gradient). A padded memory in
+/// cross-attention is not read at all: its steps get a zero gradient, and
+/// whatever they hold (even NaN) changes nothing.
+///
+/// The gradient that [`Backprop`] returns for a padded input is padded the
+/// same way, with the clamped `len`.
+///
+/// ```
+/// use constnet::prelude::*;
+/// use constnet::layers::Padded;
+///
+/// let mha: MultiHeadAttention<4, 2, f64> = MultiHeadAttention::init(&mut Xoshiro256PlusPlus::seed_from_u64(1));
+/// let (real, junk) = ([[0.5, -1.0, 0.25, 2.0], [1.0, 0.0, -0.5, 0.5]], [9.0; 4]);
+/// // Two real steps in a buffer of three: the same outputs at those steps
+/// // as the sequence of two, bit for bit.
+/// let padded = mha.forward(&Padded::new(Sequence([real[0], real[1], junk]), 2));
+/// let short = mha.forward(&Sequence(real));
+/// assert_eq!(padded.0[..2], short.0);
+/// ```
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct Padded<S> {
+    /// The buffer, real steps first.
+    pub sequence: S,
+    /// How many leading steps of `sequence` are real (clamped to its
+    /// length where used).
+    pub len: usize,
+}
+
+impl<S> Padded<S> {
+    /// `sequence` whose first `len` steps are real.
+    pub const fn new(sequence: S, len: usize) -> Self {
+        Padded { sequence, len }
+    }
+}
+
+/// What every head keeps for the backward pass: q, k, v, the attention
+/// weights, the concatenated heads and the number of (unpadded) keys.
+#[derive(Clone, Copy, Debug, PartialEq)]
+struct Heads<const E: usize, const HEADS: usize, const TQ: usize, const TK: usize, F> {
+    q: [[F; E]; TQ],
+    k: [[F; E]; TK],
+    v: [[F; E]; TK],
+    weights: [[[F; TK]; TQ]; HEADS],
+    concat: [[F; E]; TQ],
+    keys: usize,
+}
+
+/// What [`MultiHeadAttention`]'s self-attention keeps of a sequence of `T`
+/// steps for its backward pass: the input, q, k, v, the attention weights
+/// of every head, the concatenated heads and the key-padding length.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct AttentionTape<const E: usize, const HEADS: usize, const T: usize, F> {
     x: [[F; E]; T],
-    q: [[F; E]; T],
-    k: [[F; E]; T],
-    v: [[F; E]; T],
-    weights: [[[F; T]; T]; HEADS],
-    concat: [[F; E]; T],
+    heads: Heads<E, HEADS, T, T, F>,
 }
 
 impl<const E: usize, const HEADS: usize, const T: usize, F: Copy> AttentionTape<E, HEADS, T, F> {
     /// Head `h`'s attention weights, `[query][key]` (PyTorch's
     /// `need_weights=True, average_attn_weights=False` for one sequence).
     pub fn weights(&self, h: usize) -> Option<&[[F; T]; T]> {
-        self.weights.get(h)
+        self.heads.weights.get(h)
+    }
+}
+
+/// What [`MultiHeadAttention`]'s cross-attention keeps for its backward
+/// pass: the query sequence (`TQ` steps), the memory (`TK` steps), q, k, v,
+/// the attention weights of every head, the concatenated heads and the
+/// key-padding length.
+///
+/// ```
+/// use constnet::prelude::*;
+/// use constnet::layers::Causal;
+///
+/// let mut mha: MultiHeadAttention<4, 2, f64, Causal> =
+///     MultiHeadAttention::init(&mut Xoshiro256PlusPlus::seed_from_u64(2));
+/// let query = Sequence([[1.0, 0.0, -1.0, 0.5], [0.0, 2.0, 0.5, -0.5]]);
+/// let memory = Sequence([[0.5; 4], [-0.5; 4], [1.0; 4]]);
+/// let (_y, tape) = mha.forward_tape(&(query, memory));
+/// // Causal: query 0 sees key 0 only, query 1 keys 0 and 1, never key 2.
+/// let w = tape.layers().weights(0).unwrap();
+/// assert_eq!((w[0][1], w[0][2], w[1][2]), (0.0, 0.0, 0.0));
+/// assert!((w[1][0] + w[1][1] - 1.0).abs() < 1e-15);
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct CrossAttentionTape<const E: usize, const HEADS: usize, const TQ: usize, const TK: usize, F> {
+    query: [[F; E]; TQ],
+    memory: [[F; E]; TK],
+    heads: Heads<E, HEADS, TQ, TK, F>,
+}
+
+impl<const E: usize, const HEADS: usize, const TQ: usize, const TK: usize, F: Copy>
+    CrossAttentionTape<E, HEADS, TQ, TK, F>
+{
+    /// Head `h`'s attention weights, `[query][key]` (PyTorch's
+    /// `need_weights=True, average_attn_weights=False` for one pair of
+    /// sequences).
+    pub fn weights(&self, h: usize) -> Option<&[[F; TK]; TQ]> {
+        self.heads.weights.get(h)
     }
 }
 
@@ -509,7 +780,7 @@ where
 
     fn eval(&self, x: &Sequence<[F; N], T>) -> Sequence<[F; E], T> {
         heads_check!();
-        self.run(&x.0.map(|step| *step.as_shape())).0
+        self.run(&x.0.map(|step| *step.as_shape()), T).0
     }
 }
 
@@ -523,7 +794,7 @@ where
 
     fn eval_tape(&mut self, x: &Sequence<[F; N], T>) -> (Sequence<[F; E], T>, Self::Tape) {
         heads_check!();
-        self.run(&x.0.map(|step| *step.as_shape()))
+        self.run(&x.0.map(|step| *step.as_shape()), T)
     }
 
     /// Back through `out_proj`, every head's attention (the gradients of q,
@@ -531,42 +802,215 @@ where
     /// k and v.
     fn backprop(&self, tape: &Self::Tape, dy: &Sequence<[F; E], T>, grads: &mut Self) -> Sequence<[F; N], T> {
         heads_check!();
-        let d = E / HEADS;
-        let scale = scale_for::<F>(d);
-        let d_concat: [[F; E]; T] = core::array::from_fn(|t| {
-            <Dense<E, E, F> as Backprop<[F; E], TrainMode>>::backprop(
-                &self.out_proj,
-                &tape.concat[t],
-                &dy.0[t],
-                &mut grads.out_proj,
-            )
-        });
-        let mut dq = [[F::ZERO; E]; T];
-        let mut dk = [[F::ZERO; E]; T];
-        let mut dv = [[F::ZERO; E]; T];
-        for (h, weights) in tape.weights.iter().enumerate() {
-            let features = h * d..(h + 1) * d;
-            attend_backward::<F, T, T, E, E>(
-                (&tape.q, &tape.k, &tape.v),
-                weights,
-                &d_concat,
-                (features.clone(), features),
-                scale,
-                (&mut dq, &mut dk, &mut dv),
-            );
-        }
-        Sequence(core::array::from_fn(|t| {
-            let dz = [dq[t], dk[t], dv[t]];
-            let dx = matvec_t_backprop(
-                &self.in_proj_t,
-                &tape.x[t],
-                dz.as_flattened(),
-                grads.in_proj_bias.as_flattened_mut(),
-                &mut grads.in_proj_t,
-                |c| c.as_flattened(),
-                |c| c.as_flattened_mut(),
-            );
-            SameShape::from_shape(dx)
-        }))
+        Sequence(self.run_backward(tape, &dy.0, grads).map(SameShape::from_shape))
+    }
+}
+
+/// Self-attention over a [`Padded`] sequence: the steps at `len` and beyond
+/// (`len` clamped to `T`) are masked as keys, in addition to `Mk`; every
+/// step is still a query. The outputs at the first `len` steps have the bits
+/// of self-attention over a `Sequence` of those `len` steps.
+impl<const E: usize, const HEADS: usize, const N: usize, const T: usize, F: Float, Mk: AttentionMask>
+    Layer<Padded<Sequence<[F; N], T>>> for MultiHeadAttention<E, HEADS, F, Mk>
+where
+    [F; N]: SameShape<[F; E]>,
+{
+    type Output = Sequence<[F; E], T>;
+
+    fn eval(&self, x: &Padded<Sequence<[F; N], T>>) -> Sequence<[F; E], T> {
+        heads_check!();
+        self.run(&x.sequence.0.map(|step| *step.as_shape()), x.len.min(T)).0
+    }
+}
+
+impl<const E: usize, const HEADS: usize, const N: usize, const T: usize, F: Float, Mk: AttentionMask, Md: Mode>
+    Backprop<Padded<Sequence<[F; N], T>>, Md> for MultiHeadAttention<E, HEADS, F, Mk>
+where
+    [F; N]: SameShape<[F; E]>,
+{
+    /// The input, q, k, v, the attention weights, the concatenated heads and
+    /// the clamped length.
+    type Tape = AttentionTape<E, HEADS, T, F>;
+
+    fn eval_tape(&mut self, x: &Padded<Sequence<[F; N], T>>) -> (Sequence<[F; E], T>, Self::Tape) {
+        heads_check!();
+        self.run(&x.sequence.0.map(|step| *step.as_shape()), x.len.min(T))
+    }
+
+    /// As for a plain sequence; no gradient flows through the padded steps
+    /// as keys (only through their own outputs, as queries). The result
+    /// carries the clamped length.
+    fn backprop(&self, tape: &Self::Tape, dy: &Sequence<[F; E], T>, grads: &mut Self) -> Padded<Sequence<[F; N], T>> {
+        heads_check!();
+        let dx = self.run_backward(tape, &dy.0, grads);
+        Padded::new(Sequence(dx.map(SameShape::from_shape)), tape.heads.keys)
+    }
+}
+
+/// Cross-attention, PyTorch's `mha(query, key=memory, value=memory)`: the
+/// input is `(query, memory)`, q = query·W_qᵀ + b_q for each of the `TQ`
+/// query steps, k and v = memory·W_kᵀ + b_k, memory·W_vᵀ + b_v for each of
+/// the `TK` memory steps, and the output has the `TQ` steps of the query.
+/// The steps of both must be [`SameShape`] as `[F; E]` (a memory of another
+/// width is a compile error naming both shapes).
+///
+/// The mask applies with query index `t` and key index `j`: [`Causal`]
+/// masks `j > t`, PyTorch's `attn_mask = triu(ones(TQ, TK), 1)` (as bools)
+/// for any `TQ` and `TK`; so with `TQ > TK`, the queries `t >= TK` see every
+/// key. With `memory == query`, it is self-attention, with the same bits.
+///
+/// ```
+/// use constnet::prelude::*;
+///
+/// let mha: MultiHeadAttention<4, 2, f64> = MultiHeadAttention::init(&mut Xoshiro256PlusPlus::seed_from_u64(3));
+/// let query = Sequence([[1.0, 0.0, -1.0, 0.5], [0.0, 2.0, 0.5, -0.5]]);
+/// let memory = Sequence([[0.5; 4], [-0.5; 4], [1.0; 4]]);
+/// let y: Sequence<[f64; 4], 2> = mha.forward(&(query, memory));
+/// assert!(y.0.iter().flatten().all(|v| v.is_finite()));
+/// // Attending to itself is self-attention.
+/// assert_eq!(mha.forward(&(query, query)), mha.forward(&query));
+/// ```
+impl<
+    const E: usize,
+    const HEADS: usize,
+    const N: usize,
+    const M: usize,
+    const TQ: usize,
+    const TK: usize,
+    F: Float,
+    Mk: AttentionMask,
+> Layer<(Sequence<[F; N], TQ>, Sequence<[F; M], TK>)> for MultiHeadAttention<E, HEADS, F, Mk>
+where
+    [F; N]: SameShape<[F; E]>,
+    [F; M]: SameShape<[F; E]>,
+{
+    type Output = Sequence<[F; E], TQ>;
+
+    fn eval(&self, (query, memory): &(Sequence<[F; N], TQ>, Sequence<[F; M], TK>)) -> Sequence<[F; E], TQ> {
+        heads_check!();
+        self.cross(&query.0.map(|step| *step.as_shape()), &memory.0.map(|step| *step.as_shape()), TK).0
+    }
+}
+
+impl<
+    const E: usize,
+    const HEADS: usize,
+    const N: usize,
+    const M: usize,
+    const TQ: usize,
+    const TK: usize,
+    F: Float,
+    Mk: AttentionMask,
+    Md: Mode,
+> Backprop<(Sequence<[F; N], TQ>, Sequence<[F; M], TK>), Md> for MultiHeadAttention<E, HEADS, F, Mk>
+where
+    [F; N]: SameShape<[F; E]>,
+    [F; M]: SameShape<[F; E]>,
+{
+    /// Both inputs, q, k, v, the attention weights and the concatenated
+    /// heads.
+    type Tape = CrossAttentionTape<E, HEADS, TQ, TK, F>;
+
+    fn eval_tape(
+        &mut self,
+        (query, memory): &(Sequence<[F; N], TQ>, Sequence<[F; M], TK>),
+    ) -> (Sequence<[F; E], TQ>, Self::Tape) {
+        heads_check!();
+        self.cross(&query.0.map(|step| *step.as_shape()), &memory.0.map(|step| *step.as_shape()), TK)
+    }
+
+    /// Back through `out_proj`, every head's attention and the input
+    /// projection: `(dquery, dmemory)`, dquery through W_q, dmemory summing
+    /// the paths through W_k and W_v.
+    fn backprop(
+        &self,
+        tape: &Self::Tape,
+        dy: &Sequence<[F; E], TQ>,
+        grads: &mut Self,
+    ) -> (Sequence<[F; N], TQ>, Sequence<[F; M], TK>) {
+        heads_check!();
+        let (dquery, dmemory) = self.cross_backward(tape, &dy.0, grads);
+        (Sequence(dquery.map(SameShape::from_shape)), Sequence(dmemory.map(SameShape::from_shape)))
+    }
+}
+
+/// Cross-attention over a [`Padded`] memory: the memory steps at `len` and
+/// beyond (`len` clamped to `TK`) are masked as keys, in addition to `Mk`,
+/// and never read. The outputs have the bits of cross-attention over a
+/// memory of those `len` steps; the padded steps get a zero gradient.
+///
+/// ```
+/// use constnet::prelude::*;
+/// use constnet::layers::Padded;
+///
+/// let mha: MultiHeadAttention<4, 2, f64> = MultiHeadAttention::init(&mut Xoshiro256PlusPlus::seed_from_u64(4));
+/// let query = Sequence([[1.0, 0.0, -1.0, 0.5]]);
+/// let memory = Sequence([[0.5; 4], [-0.5; 4]]);
+/// let buffer = Padded::new(Sequence([memory.0[0], memory.0[1], [f64::NAN; 4]]), 2);
+/// assert_eq!(mha.forward(&(query, buffer)), mha.forward(&(query, memory)));
+/// ```
+impl<
+    const E: usize,
+    const HEADS: usize,
+    const N: usize,
+    const M: usize,
+    const TQ: usize,
+    const TK: usize,
+    F: Float,
+    Mk: AttentionMask,
+> Layer<(Sequence<[F; N], TQ>, Padded<Sequence<[F; M], TK>>)> for MultiHeadAttention<E, HEADS, F, Mk>
+where
+    [F; N]: SameShape<[F; E]>,
+    [F; M]: SameShape<[F; E]>,
+{
+    type Output = Sequence<[F; E], TQ>;
+
+    fn eval(&self, (query, memory): &(Sequence<[F; N], TQ>, Padded<Sequence<[F; M], TK>>)) -> Sequence<[F; E], TQ> {
+        heads_check!();
+        let keys = memory.len.min(TK);
+        self.cross(&query.0.map(|step| *step.as_shape()), &memory.sequence.0.map(|step| *step.as_shape()), keys).0
+    }
+}
+
+impl<
+    const E: usize,
+    const HEADS: usize,
+    const N: usize,
+    const M: usize,
+    const TQ: usize,
+    const TK: usize,
+    F: Float,
+    Mk: AttentionMask,
+    Md: Mode,
+> Backprop<(Sequence<[F; N], TQ>, Padded<Sequence<[F; M], TK>>), Md> for MultiHeadAttention<E, HEADS, F, Mk>
+where
+    [F; N]: SameShape<[F; E]>,
+    [F; M]: SameShape<[F; E]>,
+{
+    /// Both inputs, q, k, v, the attention weights, the concatenated heads
+    /// and the clamped length.
+    type Tape = CrossAttentionTape<E, HEADS, TQ, TK, F>;
+
+    fn eval_tape(
+        &mut self,
+        (query, memory): &(Sequence<[F; N], TQ>, Padded<Sequence<[F; M], TK>>),
+    ) -> (Sequence<[F; E], TQ>, Self::Tape) {
+        heads_check!();
+        let keys = memory.len.min(TK);
+        self.cross(&query.0.map(|step| *step.as_shape()), &memory.sequence.0.map(|step| *step.as_shape()), keys)
+    }
+
+    /// `(dquery, dmemory)`, dmemory zero in the padding and padded with the
+    /// clamped length.
+    fn backprop(
+        &self,
+        tape: &Self::Tape,
+        dy: &Sequence<[F; E], TQ>,
+        grads: &mut Self,
+    ) -> (Sequence<[F; N], TQ>, Padded<Sequence<[F; M], TK>>) {
+        heads_check!();
+        let (dquery, dmemory) = self.cross_backward(tape, &dy.0, grads);
+        let dmemory = Padded::new(Sequence(dmemory.map(SameShape::from_shape)), tape.heads.keys);
+        (Sequence(dquery.map(SameShape::from_shape)), dmemory)
     }
 }
