@@ -64,12 +64,17 @@ fn sine_outputs() -> String {
         .collect()
 }
 
-/// The `out` lines of the `digits` image: index, then the ten logits' bits.
-fn digits_outputs() -> String {
+/// The `out` lines of a classifier image, as its `classifier::run` prints
+/// them: the sample's index, then its ten logits' bits.
+fn classifier_outputs<X>(
+    test_set: &[([u8; 64], u8)],
+    input: impl Fn(&[u8; 64]) -> X,
+    infer: impl Fn(&X) -> [f32; 10],
+) -> String {
     let mut lines = String::new();
-    for (k, (raw, _)) in digits::TEST_SET.iter().enumerate() {
+    for (k, (raw, _)) in test_set.iter().enumerate() {
         lines += &format!("out {k}");
-        for value in digits::infer(&digits::pixels(raw)) {
+        for value in infer(&input(raw)) {
             lines += &format!(" {}", bits(value));
         }
         lines += "\n";
@@ -79,7 +84,7 @@ fn digits_outputs() -> String {
 
 #[test]
 fn digits_image_outputs_equal_the_hosts_bit_for_bit() {
-    check_expected("digits", &digits_outputs());
+    check_expected("digits", &classifier_outputs(&digits::TEST_SET, digits::pixels, digits::infer));
 }
 
 /// The firmware's model and test set are exactly what the digits example
@@ -105,23 +110,9 @@ fn the_digits_image_carries_the_examples_model_and_test_split() {
     assert_eq!(correct, 354);
 }
 
-/// The `out` lines of the `cnn_digits` image: index, then the ten logits'
-/// bits.
-fn cnn_digits_outputs() -> String {
-    let mut lines = String::new();
-    for (k, (raw, _)) in cnn_digits::TEST_SET.iter().enumerate() {
-        lines += &format!("out {k}");
-        for value in cnn_digits::infer(&cnn_digits::image(raw)) {
-            lines += &format!(" {}", bits(value));
-        }
-        lines += "\n";
-    }
-    lines
-}
-
 #[test]
 fn cnn_digits_image_outputs_equal_the_hosts_bit_for_bit() {
-    check_expected("cnn_digits", &cnn_digits_outputs());
+    check_expected("cnn_digits", &classifier_outputs(&cnn_digits::TEST_SET, cnn_digits::image, cnn_digits::infer));
 }
 
 /// The CNN image carries exactly the model `examples/cnn_digits.rs` trains
@@ -151,23 +142,9 @@ fn the_cnn_image_carries_the_examples_model() {
     assert_eq!(correct, 355);
 }
 
-/// The `out` lines of the `lstm_digits` image: index, then the ten logits'
-/// bits.
-fn lstm_digits_outputs() -> String {
-    let mut lines = String::new();
-    for (k, (raw, _)) in lstm_digits::TEST_SET.iter().enumerate() {
-        lines += &format!("out {k}");
-        for value in lstm_digits::infer(&lstm_digits::rows(raw)) {
-            lines += &format!(" {}", bits(value));
-        }
-        lines += "\n";
-    }
-    lines
-}
-
 #[test]
 fn lstm_digits_image_outputs_equal_the_hosts_bit_for_bit() {
-    check_expected("lstm_digits", &lstm_digits_outputs());
+    check_expected("lstm_digits", &classifier_outputs(&lstm_digits::TEST_SET, lstm_digits::rows, lstm_digits::infer));
 }
 
 /// The image streams each digit row by row through the LSTM's step
@@ -219,23 +196,13 @@ fn pytorch_cnn_model() -> Box<pytorch_cnn::PytorchCnn> {
         .unwrap_or_else(|e| panic!("{PYTORCH_CNN_FILE}: {e}"))
 }
 
-/// The `out` lines of the `pytorch_cnn` image: index, then the ten logits'
-/// bits.
-fn pytorch_cnn_outputs(net: &pytorch_cnn::PytorchCnn) -> String {
-    let mut lines = String::new();
-    for (k, (raw, _)) in pytorch_cnn::TEST_SET.iter().enumerate() {
-        lines += &format!("out {k}");
-        for value in pytorch_cnn::infer(net, &pytorch_cnn::image(raw)) {
-            lines += &format!(" {}", bits(value));
-        }
-        lines += "\n";
-    }
-    lines
-}
-
 #[test]
 fn pytorch_cnn_image_outputs_equal_the_hosts_bit_for_bit() {
-    check_expected("pytorch_cnn", &pytorch_cnn_outputs(&pytorch_cnn_model()));
+    let net = pytorch_cnn_model();
+    check_expected(
+        "pytorch_cnn",
+        &classifier_outputs(&pytorch_cnn::TEST_SET, pytorch_cnn::image, |x| pytorch_cnn::infer(&net, x)),
+    );
 }
 
 /// The part of `tests/data/interop/cnn.json` the image's test set comes
