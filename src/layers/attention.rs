@@ -187,7 +187,14 @@ fn attend<F: Float, Mk: AttentionMask, const TQ: usize, const TK: usize, const N
         if !any {
             continue;
         }
-        for (pj, value) in p.iter_mut().zip(v).take(keys) {
+        // Masked keys are skipped, not weighted by zero: a value the mask
+        // hides (a later step's, under `Causal`) never reaches the output,
+        // even when it is NaN or infinite. For finite values the bits are
+        // those of adding the zero terms.
+        for (j, (pj, value)) in p.iter_mut().zip(v).enumerate().take(keys) {
+            if !Mk::allows(t, j) {
+                continue;
+            }
             *pj = *pj / sum;
             for (o, &x) in row.iter_mut().zip(&value[vr.clone()]) {
                 *o = *o + *pj * x;
@@ -216,10 +223,18 @@ fn attend_backward<F: Float, const TQ: usize, const TK: usize, const NQ: usize, 
 ) {
     for t in 0..TQ {
         let (p, d_out) = (&weights[t], &dy[t][vr.clone()]);
-        let dp: [F; TK] = core::array::from_fn(|j| if j < keys { dot(d_out, &v[j][vr.clone()]) } else { F::ZERO });
-        let weighted = p.iter().zip(&dp).take(keys).fold(F::ZERO, |s, (&pj, &dj)| s + pj * dj);
+        // Keys of weight zero (masked ones) add exact zeros for finite
+        // values, so they are skipped: a masked NaN or infinite value never
+        // reaches a gradient, as it never reaches the output.
+        let dp: [F; TK] =
+            core::array::from_fn(|j| if j < keys && p[j] != F::ZERO { dot(d_out, &v[j][vr.clone()]) } else { F::ZERO });
+        let weighted =
+            p.iter().zip(&dp).take(keys).filter(|(pj, _)| **pj != F::ZERO).fold(F::ZERO, |s, (&pj, &dj)| s + pj * dj);
         for j in 0..keys.min(TK) {
             let pj = p[j];
+            if pj == F::ZERO {
+                continue;
+            }
             for (g, &d) in dv[j][vr.clone()].iter_mut().zip(d_out) {
                 *g = *g + pj * d;
             }

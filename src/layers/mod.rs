@@ -51,6 +51,7 @@ mod conv;
 mod dense;
 mod dropout;
 mod embedding;
+mod feed_forward;
 mod flatten;
 mod layer_norm;
 mod moments;
@@ -61,6 +62,7 @@ pub mod recurrent;
 mod residual;
 mod softmax;
 mod steps;
+mod transformer;
 
 pub use activation::{Elu, Gelu, GeluTanh, Hardswish, Identity, LeakyRelu, Relu, Sigmoid, Silu, Softplus, Step, Tanh};
 pub use attention::{
@@ -72,6 +74,7 @@ pub use conv::{Conv1d, Conv2d};
 pub use dense::Dense;
 pub use dropout::Dropout;
 pub use embedding::{Embedding, TokenId, TokenOutOfRange};
+pub use feed_forward::FeedForward;
 pub use flatten::Flatten;
 pub use layer_norm::LayerNorm;
 pub use pool::{AvgPool2d, MaxPool1d, MaxPool2d, PoolIndices};
@@ -82,3 +85,7 @@ pub use residual::Residual;
 pub use softmax::Softmax;
 pub(crate) use softmax::{max_finite_or_first, softmax};
 pub use steps::{LastStep, MeanOverSteps, PerStep};
+pub use transformer::{
+    DecoderTape, EncoderBlocks, FeedForwardBlock, NormPlacement, PostNorm, PreNorm, SelfAttentionBlock,
+    TransformerDecoderLayer, TransformerEncoderLayer,
+};
