@@ -169,6 +169,7 @@ pub mod data;
 mod error;
 mod float;
 mod forward;
+mod incremental;
 mod init;
 mod kernel;
 mod layer;
@@ -192,6 +193,7 @@ pub use error::{CsvError, CsvErrorKind, Excerpt, GatherError, MetricError};
 pub use error::{Unit, WeightsError};
 pub use float::Float;
 pub use forward::{Forward, Module, Tape};
+pub use incremental::{ContextFull, Decoding, Incremental, Position};
 pub use init::Init;
 pub use layer::{Backprop, Layer, PerSample, SameShape};
 pub use layers::{TokenId, TokenOutOfRange};
@@ -339,15 +341,16 @@ pub mod prelude {
     pub use crate::layers::{
         AvgPool2d, BatchNorm1d, BatchNorm2d, Bidirectional, Conv1d, Conv2d, Dense, Dropout, Elu, Embedding, Flatten,
         Gelu, GeluTanh, Gru, Hardswish, Identity, LastStep, LayerNorm, LeakyRelu, LearnedPositions, Lstm, MaxPool1d,
-        MaxPool2d, MeanOverSteps, MultiHeadAttention, PRelu, PerStep, Relu, Residual, Rnn, SharedPRelu, Sigmoid, Silu,
-        SinusoidalPositions, Softmax, Softplus, Stacked, Step, Tanh, TokenId,
+        MaxPool2d, MeanOverSteps, MultiHeadAttention, PRelu, PerStep, PostNorm, PreNorm, Relu, Residual, Rnn,
+        SharedPRelu, Sigmoid, Silu, SinusoidalPositions, Softmax, Softplus, Stacked, Step, Tanh, TokenId,
+        TransformerDecoderLayer, TransformerEncoderLayer,
     };
     pub use crate::loss::{bce, bce_with_logits, half_sse, mse, one_hot, softmax_cross_entropy};
     pub use crate::metrics::{ConfusionMatrix, accuracy, argmax};
     pub use crate::optim::{Adam, AdamW, LearningRate, Optimizer, RmsProp, Schedule, Scheduled, Sgd, SgdMomentum};
     pub use crate::regularize::Penalty;
     pub use crate::train::{evaluate, train_batch, train_batched, train_epoch, train_epoch_ordered};
-    pub use crate::{Batch, EvalMode, Float, Forward, Grads, Init, Model, Sequence, TrainMode};
+    pub use crate::{Batch, Decoding, EvalMode, Float, Forward, Grads, Incremental, Init, Model, Sequence, TrainMode};
     // With the `derive` feature, `Model` above is the derive macro too.
     #[cfg(feature = "derive")]
     pub use crate::Sequential;

@@ -14,7 +14,8 @@ use crate::layer::SameShape;
 use crate::layers::Dense;
 use crate::model::{Tensor, TensorMut, write_array, write_rows};
 use crate::{
-    Backprop, Float, Init, Layer, Layout, Mode, Model, Module, ParamKind, PerSample, Sequence, Shape, TrainMode,
+    Backprop, Float, Incremental, Init, Layer, Layout, Mode, Model, Module, ParamKind, PerSample, Position, Sequence,
+    Shape, TrainMode,
 };
 
 /// Which keys a query may attend to: a mask type of [`MultiHeadAttention`]
@@ -104,7 +105,7 @@ pub fn sdpa_forward<F: Float, Mk: AttentionMask, const TQ: usize, const TK: usiz
 ) -> ([[F; DV]; TQ], [[F; TK]; TQ]) {
     let mut out = [[F::ZERO; DV]; TQ];
     let mut weights = [[F::ZERO; TK]; TQ];
-    attend::<F, Mk, TQ, TK, DK, DV>(q, k, v, (0..DK, 0..DV), scale_for(DK), TK, &mut out, &mut weights);
+    attend::<F, Mk, TQ, TK, DK, DV>(q, k, v, (0..DK, 0..DV), scale_for(DK), (0, TK), &mut out, &mut weights);
     (out, weights)
 }
 
@@ -146,9 +147,11 @@ fn scale_for<F: Float>(d: usize) -> F {
 /// The attention kernel shared by [`sdpa`] and every head of
 /// [`MultiHeadAttention`]: attention of queries `q[t][qk]` over keys
 /// `k[j][qk]` and values `v[j][vr]`, where `qk` and `vr` are feature ranges
-/// of the rows (a head's slice of the projections). Only the first `keys`
-/// keys exist (a key-padding length, `keys <= TK`): the others are masked,
-/// and their rows of `k` and `v` are never read. Writes the outputs into
+/// of the rows (a head's slice of the projections). Query `t` stands at
+/// position `first_query + t` for the mask (0 for a whole sequence; the
+/// newest position when decoding step by step). Only the first `keys` keys
+/// exist (a key-padding length, `keys <= TK`): the others are masked, and
+/// their rows of `k` and `v` are never read. Writes the outputs into
 /// `out[t][vr]` and the weights into `weights[t]`.
 ///
 /// Each score is `dot(q, k)·scale`, summed by [`dot`]; each output element
@@ -162,16 +165,17 @@ fn attend<F: Float, Mk: AttentionMask, const TQ: usize, const TK: usize, const N
     v: &[[F; NV]; TK],
     (qk, vr): (Range<usize>, Range<usize>),
     scale: F,
-    keys: usize,
+    (first_query, keys): (usize, usize),
     out: &mut [[F; NV]; TQ],
     weights: &mut [[F; TK]; TQ],
 ) {
     for (t, (row, p)) in out.iter_mut().zip(weights.iter_mut()).enumerate() {
+        let position = first_query + t;
         let query = &q[t][qk.clone()];
         let mut max = F::neg_infinity();
         let mut any = false;
         for (j, (pj, key)) in p.iter_mut().zip(k).enumerate().take(keys) {
-            if Mk::allows(t, j) {
+            if Mk::allows(position, j) {
                 *pj = dot(query, &key[qk.clone()]) * scale;
                 max = max.max(*pj);
                 any = true;
@@ -179,7 +183,7 @@ fn attend<F: Float, Mk: AttentionMask, const TQ: usize, const TK: usize, const N
         }
         let mut sum = F::ZERO;
         for (j, pj) in p.iter_mut().enumerate() {
-            *pj = if any && j < keys && Mk::allows(t, j) { (*pj - max).exp() } else { F::ZERO };
+            *pj = if any && j < keys && Mk::allows(position, j) { (*pj - max).exp() } else { F::ZERO };
             sum = sum + *pj;
         }
         let row = &mut row[vr.clone()];
@@ -192,7 +196,7 @@ fn attend<F: Float, Mk: AttentionMask, const TQ: usize, const TK: usize, const N
         // even when it is NaN or infinite. For finite values the bits are
         // those of adding the zero terms.
         for (j, (pj, value)) in p.iter_mut().zip(v).enumerate().take(keys) {
-            if !Mk::allows(t, j) {
+            if !Mk::allows(position, j) {
                 continue;
             }
             *pj = *pj / sum;
@@ -452,7 +456,17 @@ impl<const E: usize, const HEADS: usize, F: Float, Mk: AttentionMask> MultiHeadA
         let mut weights = [[[F::ZERO; TK]; TQ]; HEADS];
         for (h, weights) in weights.iter_mut().enumerate() {
             let features = h * d..(h + 1) * d;
-            attend::<F, Mk, TQ, TK, E, E>(&q, &k, &v, (features.clone(), features), scale, keys, &mut concat, weights);
+            let queries = (0, keys);
+            attend::<F, Mk, TQ, TK, E, E>(
+                &q,
+                &k,
+                &v,
+                (features.clone(), features),
+                scale,
+                queries,
+                &mut concat,
+                weights,
+            );
         }
         let y = Sequence(core::array::from_fn(|t| self.out_proj.eval(&concat[t])));
         (y, Heads { q, k, v, weights, concat, keys })
@@ -1027,5 +1041,89 @@ where
         let (dquery, dmemory) = self.cross_backward(tape, &dy.0, grads);
         let dmemory = Padded::new(Sequence(dmemory.map(SameShape::from_shape)), tape.heads.keys);
         (Sequence(dquery.map(SameShape::from_shape)), dmemory)
+    }
+}
+
+/// The keys and values of the steps a causal [`MultiHeadAttention`] has
+/// seen while decoding step by step ([`Incremental`]): row `t` holds step
+/// `t`'s k and v (all heads), for a window of `T` steps. Rows beyond the
+/// steps seen are never read.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct KvCache<const E: usize, const T: usize, F> {
+    keys: [[F; E]; T],
+    values: [[F; E]; T],
+}
+
+impl<const E: usize, const T: usize, F: Float> KvCache<E, T, F> {
+    /// No step seen.
+    pub const EMPTY: Self = KvCache { keys: [[F::ZERO; E]; T], values: [[F::ZERO; E]; T] };
+
+    /// The keys, `[step][feature]`.
+    pub const fn keys(&self) -> &[[F; E]; T] {
+        &self.keys
+    }
+
+    /// The values, `[step][feature]`.
+    pub const fn values(&self) -> &[[F; E]; T] {
+        &self.values
+    }
+}
+
+/// Causal self-attention one step at a time, with the keys and values of
+/// the earlier steps in a [`KvCache`]: the step's q, k and v are projected
+/// (its k and v stored at its position), its query attends to the keys at
+/// positions `0..=position`, and the heads are projected by `out_proj` —
+/// O(T·E) per step instead of the whole window's O(T²·E), with the bits of
+/// the whole-sequence pass at that step.
+///
+/// ```
+/// use constnet::prelude::*;
+/// use constnet::layers::{Causal, KvCache};
+/// use constnet::Position;
+///
+/// let mha: MultiHeadAttention<4, 2, f64, Causal> = MultiHeadAttention::init(&mut Xoshiro256PlusPlus::seed_from_u64(1));
+/// let x = Sequence::new([[1.0, 0.0, -1.0, 0.5], [0.0, 2.0, 0.5, -0.5], [0.25; 4]]);
+/// let whole = mha.forward(&x);
+/// let mut cache = KvCache::<4, 3, f64>::EMPTY;
+/// for t in 0..3 {
+///     let step = Incremental::<_, 3>::step(&mha, &x.0[t], Position::new(t).unwrap(), &mut cache);
+///     assert_eq!(step, whole.0[t]);
+/// }
+/// ```
+impl<const E: usize, const HEADS: usize, const N: usize, const T: usize, F: Float> Incremental<[F; N], T>
+    for MultiHeadAttention<E, HEADS, F, Causal>
+where
+    [F; N]: SameShape<[F; E]>,
+{
+    type Step = [F; E];
+    type Cache = KvCache<E, T, F>;
+    const EMPTY: KvCache<E, T, F> = KvCache::EMPTY;
+
+    fn step(&self, x: &[F; N], position: Position<T>, cache: &mut KvCache<E, T, F>) -> [F; E] {
+        heads_check!();
+        let t = position.get();
+        let [[q], [k], [v]] = self.project(&[*x.as_shape()]);
+        if let (Some(key), Some(value)) = (cache.keys.get_mut(t), cache.values.get_mut(t)) {
+            (*key, *value) = (k, v);
+        }
+        let d = E / HEADS;
+        let scale = scale_for::<F>(d);
+        let mut concat = [[F::ZERO; E]; 1];
+        let mut weights = [[F::ZERO; T]; 1];
+        for h in 0..HEADS {
+            let features = h * d..(h + 1) * d;
+            let (keys, values) = (&cache.keys, &cache.values);
+            attend::<F, Causal, 1, T, E, E>(
+                &[q],
+                keys,
+                values,
+                (features.clone(), features),
+                scale,
+                (t, t + 1),
+                &mut concat,
+                &mut weights,
+            );
+        }
+        self.out_proj.eval(&concat[0])
     }
 }

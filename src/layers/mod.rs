@@ -66,8 +66,8 @@ mod transformer;
 
 pub use activation::{Elu, Gelu, GeluTanh, Hardswish, Identity, LeakyRelu, Relu, Sigmoid, Silu, Softplus, Step, Tanh};
 pub use attention::{
-    AttentionMask, AttentionTape, Causal, CrossAttentionTape, MultiHeadAttention, NoMask, Padded, sdpa, sdpa_backward,
-    sdpa_forward,
+    AttentionMask, AttentionTape, Causal, CrossAttentionTape, KvCache, MultiHeadAttention, NoMask, Padded, sdpa,
+    sdpa_backward, sdpa_forward,
 };
 pub use batch_norm::{BatchNorm1d, BatchNorm2d};
 pub use conv::{Conv1d, Conv2d};

@@ -222,6 +222,20 @@ macro_rules! elementwise_on_sequences {
                 Sequence(backprop_each(self, tape, &dy.0, grads))
             }
         }
+
+        /// Step by step, as on a whole sequence.
+        impl<$($g: Float,)? X, const T: usize> crate::Incremental<X, T> for $layer
+        where
+            Self: Layer<X>,
+        {
+            type Step = <Self as Layer<X>>::Output;
+            type Cache = ();
+            const EMPTY: () = ();
+
+            fn step(&self, x: &X, _position: crate::Position<T>, _cache: &mut ()) -> Self::Step {
+                self.eval(x)
+            }
+        }
     };
 }
 

@@ -11,7 +11,7 @@ use crate::layer::SameShape;
 use crate::layers::{AttentionMask, FeedForward, LayerNorm, MultiHeadAttention, NoMask, PerStep, Relu};
 use crate::model::{Tensor, TensorMut};
 use crate::state::{StateEntry, StateEntryMut, StatePath};
-use crate::{Backprop, Float, Init, Layer, Mode, Model, Module, PerSample, Sequence};
+use crate::{Backprop, Float, Incremental, Init, Layer, Mode, Model, Module, PerSample, Position, Sequence};
 
 /// The layers a [`TransformerEncoderLayer`] is made of, as the library's
 /// own stack: the self-attention block and the feed-forward block, each a
@@ -281,5 +281,26 @@ where
 
     fn backprop(&self, tape: &Self::Tape, dy: &Sequence<[F; E], T>, grads: &mut Self) -> Sequence<[F; N], T> {
         Sequence(self.blocks.backprop(tape, dy, &mut grads.blocks).0.map(SameShape::from_shape))
+    }
+}
+
+/// A causal encoder layer one step at a time, through the stack it is made
+/// of: the self-attention with its [`KvCache`](crate::layers::KvCache), the
+/// norms and the feed-forward network on the step alone. The bits of the
+/// whole-sequence pass at each step.
+impl<const E: usize, const HEADS: usize, const FF: usize, const N: usize, const T: usize, F, Act, P, Mk>
+    Incremental<[F; N], T> for TransformerEncoderLayer<E, HEADS, FF, F, Act, P, Mk>
+where
+    F: Float,
+    P: NormPlacement,
+    [F; N]: SameShape<[F; E]>,
+    EncoderBlocks<E, HEADS, FF, F, Act, P, Mk>: Incremental<[F; E], T, Step = [F; E]>,
+{
+    type Step = [F; E];
+    type Cache = <EncoderBlocks<E, HEADS, FF, F, Act, P, Mk> as Incremental<[F; E], T>>::Cache;
+    const EMPTY: Self::Cache = <EncoderBlocks<E, HEADS, FF, F, Act, P, Mk> as Incremental<[F; E], T>>::EMPTY;
+
+    fn step(&self, x: &[F; N], position: Position<T>, cache: &mut Self::Cache) -> [F; E] {
+        self.blocks.step(x.as_shape(), position, cache)
     }
 }
