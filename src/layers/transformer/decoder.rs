@@ -8,7 +8,7 @@ use rand::Rng;
 
 use super::{FeedForwardBlock, NormPlacement, PostNorm, SelfAttentionBlock};
 use crate::layer::{SameShape, backprop_each, eval_tape_each};
-use crate::layers::{AttentionMask, Causal, FeedForward, LayerNorm, MultiHeadAttention, NoMask, PerStep, Relu};
+use crate::layers::{AttentionMask, Causal, FeedForward, LayerNorm, MultiHeadAttention, NoMask, Padded, PerStep, Relu};
 use crate::model::{Tensor, TensorMut};
 use crate::state::{Segment, StateEntry, StateEntryMut, StatePath};
 use crate::{Backprop, Float, Init, Layer, Mode, Model, Module, PerSample, Sequence};
@@ -294,21 +294,22 @@ fn add<F: Float, const E: usize, const T: usize>(
     Sequence(core::array::from_fn(|t| core::array::from_fn(|i| a.0[t][i] + b.0[t][i])))
 }
 
-impl<const E: usize, const HEADS: usize, const FF: usize, const N: usize, const TQ: usize, F, Act, P, Mk, Mem>
-    Layer<(Sequence<[F; N], TQ>, Mem)> for TransformerDecoderLayer<E, HEADS, FF, F, Act, P, Mk>
+/// The passes for a target already of width `E` and a memory `Mem` that
+/// the cross-attention takes (a sequence or a padded one, of width `E`);
+/// the trait impls below check the widths and convert.
+impl<const E: usize, const HEADS: usize, const FF: usize, F, Act, P, Mk>
+    TransformerDecoderLayer<E, HEADS, FF, F, Act, P, Mk>
 where
     F: Float,
     P: NormPlacement,
-    Mem: Copy,
-    [F; N]: SameShape<[F; E]>,
-    SelfAttentionBlock<E, HEADS, F, P, Mk>: Layer<Sequence<[F; E], TQ>, Output = Sequence<[F; E], TQ>>,
-    MultiHeadAttention<E, HEADS, F, NoMask>: Layer<(Sequence<[F; E], TQ>, Mem), Output = Sequence<[F; E], TQ>>,
-    FeedForwardBlock<E, FF, F, Act, P>: Layer<Sequence<[F; E], TQ>, Output = Sequence<[F; E], TQ>>,
 {
-    type Output = Sequence<[F; E], TQ>;
-
-    fn eval(&self, (tgt, memory): &(Sequence<[F; N], TQ>, Mem)) -> Sequence<[F; E], TQ> {
-        let x = self.self_block.eval(&Sequence(tgt.0.map(|step| *step.as_shape())));
+    fn run<const TQ: usize, Mem: Copy>(&self, tgt: &Sequence<[F; E], TQ>, memory: &Mem) -> Sequence<[F; E], TQ>
+    where
+        SelfAttentionBlock<E, HEADS, F, P, Mk>: Layer<Sequence<[F; E], TQ>, Output = Sequence<[F; E], TQ>>,
+        MultiHeadAttention<E, HEADS, F, NoMask>: Layer<(Sequence<[F; E], TQ>, Mem), Output = Sequence<[F; E], TQ>>,
+        FeedForwardBlock<E, FF, F, Act, P>: Layer<Sequence<[F; E], TQ>, Output = Sequence<[F; E], TQ>>,
+    {
+        let x = self.self_block.eval(tgt);
         let x = if P::NORM_FIRST {
             let normed = Sequence(x.0.map(|step| self.norm2.eval(&step)));
             add(&x, &self.multihead_attn.eval(&(normed, *memory)))
@@ -318,31 +319,20 @@ where
         };
         self.ff_block.eval(&x)
     }
-}
 
-impl<const E: usize, const HEADS: usize, const FF: usize, const N: usize, const TQ: usize, F, Act, P, Mk, Mem, Md>
-    Backprop<(Sequence<[F; N], TQ>, Mem), Md> for TransformerDecoderLayer<E, HEADS, FF, F, Act, P, Mk>
-where
-    F: Float,
-    P: NormPlacement,
-    Md: Mode,
-    Mem: Copy,
-    [F; N]: SameShape<[F; E]>,
-    SelfAttentionBlock<E, HEADS, F, P, Mk>: Backprop<Sequence<[F; E], TQ>, Md, Output = Sequence<[F; E], TQ>>,
-    MultiHeadAttention<E, HEADS, F, NoMask>: Backprop<(Sequence<[F; E], TQ>, Mem), Md, Output = Sequence<[F; E], TQ>>,
-    FeedForwardBlock<E, FF, F, Act, P>: Backprop<Sequence<[F; E], TQ>, Md, Output = Sequence<[F; E], TQ>>,
-{
-    /// Each stage's tape: the self-attention block's, the
-    /// cross-attention's, `norm2`'s per step and the feed-forward block's.
-    type Tape = DecoderTape<
-        <SelfAttentionBlock<E, HEADS, F, P, Mk> as Backprop<Sequence<[F; E], TQ>, Md>>::Tape,
-        <MultiHeadAttention<E, HEADS, F, NoMask> as Backprop<(Sequence<[F; E], TQ>, Mem), Md>>::Tape,
-        [<LayerNorm<E, F> as Backprop<[F; E], Md>>::Tape; TQ],
-        <FeedForwardBlock<E, FF, F, Act, P> as Backprop<Sequence<[F; E], TQ>, Md>>::Tape,
-    >;
-
-    fn eval_tape(&mut self, (tgt, memory): &(Sequence<[F; N], TQ>, Mem)) -> (Sequence<[F; E], TQ>, Self::Tape) {
-        let (x, self_block) = self.self_block.eval_tape(&Sequence(tgt.0.map(|step| *step.as_shape())));
+    #[allow(clippy::type_complexity)]
+    fn run_tape<const TQ: usize, Mem: Copy, Md: Mode>(
+        &mut self,
+        tgt: &Sequence<[F; E], TQ>,
+        memory: &Mem,
+    ) -> (Sequence<[F; E], TQ>, DecoderStages<E, HEADS, FF, F, Act, P, Mk, TQ, Mem, Md>)
+    where
+        SelfAttentionBlock<E, HEADS, F, P, Mk>: Backprop<Sequence<[F; E], TQ>, Md, Output = Sequence<[F; E], TQ>>,
+        MultiHeadAttention<E, HEADS, F, NoMask>:
+            Backprop<(Sequence<[F; E], TQ>, Mem), Md, Output = Sequence<[F; E], TQ>>,
+        FeedForwardBlock<E, FF, F, Act, P>: Backprop<Sequence<[F; E], TQ>, Md, Output = Sequence<[F; E], TQ>>,
+    {
+        let (x, self_block) = self.self_block.eval_tape(tgt);
         let (x, cross, norm2) = if P::NORM_FIRST {
             let (normed, norm2) = eval_tape_each::<_, _, Md, TQ>(&mut self.norm2, &x.0);
             let (attended, cross) = self.multihead_attn.eval_tape(&(Sequence(normed), *memory));
@@ -359,7 +349,18 @@ where
     /// Back through the stages in reverse; dL/dtgt comes through the
     /// self-attention stage, dL/dmemory through the cross-attention's keys
     /// and values.
-    fn backprop(&self, tape: &Self::Tape, dy: &Sequence<[F; E], TQ>, grads: &mut Self) -> (Sequence<[F; N], TQ>, Mem) {
+    fn run_backprop<const TQ: usize, Mem: Copy, Md: Mode>(
+        &self,
+        tape: &DecoderStages<E, HEADS, FF, F, Act, P, Mk, TQ, Mem, Md>,
+        dy: &Sequence<[F; E], TQ>,
+        grads: &mut Self,
+    ) -> (Sequence<[F; E], TQ>, Mem)
+    where
+        SelfAttentionBlock<E, HEADS, F, P, Mk>: Backprop<Sequence<[F; E], TQ>, Md, Output = Sequence<[F; E], TQ>>,
+        MultiHeadAttention<E, HEADS, F, NoMask>:
+            Backprop<(Sequence<[F; E], TQ>, Mem), Md, Output = Sequence<[F; E], TQ>>,
+        FeedForwardBlock<E, FF, F, Act, P>: Backprop<Sequence<[F; E], TQ>, Md, Output = Sequence<[F; E], TQ>>,
+    {
         let dx = self.ff_block.backprop(&tape.ff_block, dy, &mut grads.ff_block);
         let (dx, dmemory) = if P::NORM_FIRST {
             let (dnormed, dmemory) = self.multihead_attn.backprop(&tape.cross, &dx, &mut grads.multihead_attn);
@@ -370,7 +371,92 @@ where
             let (dquery, dmemory) = self.multihead_attn.backprop(&tape.cross, &dsum, &mut grads.multihead_attn);
             (add(&dsum, &dquery), dmemory)
         };
-        let dtgt = self.self_block.backprop(&tape.self_block, &dx, &mut grads.self_block);
-        (Sequence(dtgt.0.map(SameShape::from_shape)), dmemory)
+        (self.self_block.backprop(&tape.self_block, &dx, &mut grads.self_block), dmemory)
     }
 }
+
+/// The tape of a decoder layer over a target of `TQ` steps and a memory
+/// `Mem` (of width `E`) in mode `Md`.
+type DecoderStages<const E: usize, const HEADS: usize, const FF: usize, F, Act, P, Mk, const TQ: usize, Mem, Md> =
+    DecoderTape<
+        <SelfAttentionBlock<E, HEADS, F, P, Mk> as Backprop<Sequence<[F; E], TQ>, Md>>::Tape,
+        <MultiHeadAttention<E, HEADS, F, NoMask> as Backprop<(Sequence<[F; E], TQ>, Mem), Md>>::Tape,
+        [<LayerNorm<E, F> as Backprop<[F; E], Md>>::Tape; TQ],
+        <FeedForwardBlock<E, FF, F, Act, P> as Backprop<Sequence<[F; E], TQ>, Md>>::Tape,
+    >;
+
+/// Implements `Layer` and `Backprop` for one kind of memory: `$memory` is
+/// its type for steps `M`, `$as_e` its type at width `E`, `$to_e` and
+/// `$from_e` convert (after the width check).
+macro_rules! decoder_input {
+    ($memory:ty, $as_e:ty, |$m:ident| $to_e:expr, |$d:ident| $from_e:expr) => {
+        impl<const E: usize, const HEADS: usize, const FF: usize, const TQ: usize, const TK: usize, X, M, F, Act, P, Mk>
+            Layer<(Sequence<X, TQ>, $memory)> for TransformerDecoderLayer<E, HEADS, FF, F, Act, P, Mk>
+        where
+            F: Float,
+            P: NormPlacement,
+            Sequence<X, TQ>: SameShape<Sequence<[F; E], TQ>>,
+            Sequence<M, TK>: SameShape<Sequence<[F; E], TK>>,
+            SelfAttentionBlock<E, HEADS, F, P, Mk>: Layer<Sequence<[F; E], TQ>, Output = Sequence<[F; E], TQ>>,
+            FeedForwardBlock<E, FF, F, Act, P>: Layer<Sequence<[F; E], TQ>, Output = Sequence<[F; E], TQ>>,
+        {
+            type Output = Sequence<[F; E], TQ>;
+
+            fn eval(&self, (tgt, $m): &(Sequence<X, TQ>, $memory)) -> Sequence<[F; E], TQ> {
+                self.run::<TQ, $as_e>(tgt.as_shape(), &$to_e)
+            }
+        }
+
+        impl<
+            const E: usize,
+            const HEADS: usize,
+            const FF: usize,
+            const TQ: usize,
+            const TK: usize,
+            X,
+            M,
+            F,
+            Act,
+            P,
+            Mk,
+            Md,
+        > Backprop<(Sequence<X, TQ>, $memory), Md> for TransformerDecoderLayer<E, HEADS, FF, F, Act, P, Mk>
+        where
+            F: Float,
+            P: NormPlacement,
+            Md: Mode,
+            Sequence<X, TQ>: SameShape<Sequence<[F; E], TQ>>,
+            Sequence<M, TK>: SameShape<Sequence<[F; E], TK>>,
+            SelfAttentionBlock<E, HEADS, F, P, Mk>: Backprop<Sequence<[F; E], TQ>, Md, Output = Sequence<[F; E], TQ>>,
+            FeedForwardBlock<E, FF, F, Act, P>: Backprop<Sequence<[F; E], TQ>, Md, Output = Sequence<[F; E], TQ>>,
+        {
+            /// Each stage's tape: the self-attention block's, the
+            /// cross-attention's, `norm2`'s per step and the feed-forward
+            /// block's.
+            type Tape = DecoderStages<E, HEADS, FF, F, Act, P, Mk, TQ, $as_e, Md>;
+
+            fn eval_tape(&mut self, (tgt, $m): &(Sequence<X, TQ>, $memory)) -> (Sequence<[F; E], TQ>, Self::Tape) {
+                self.run_tape::<TQ, $as_e, Md>(tgt.as_shape(), &$to_e)
+            }
+
+            /// `(dtgt, dmemory)`.
+            fn backprop(
+                &self,
+                tape: &Self::Tape,
+                dy: &Sequence<[F; E], TQ>,
+                grads: &mut Self,
+            ) -> (Sequence<X, TQ>, $memory) {
+                let (dtgt, $d) = self.run_backprop::<TQ, $as_e, Md>(tape, dy, grads);
+                (SameShape::from_shape(dtgt), $from_e)
+            }
+        }
+    };
+}
+
+decoder_input!(Sequence<M, TK>, Sequence<[F; E], TK>, |memory| *memory.as_shape(), |dmemory| SameShape::from_shape(dmemory));
+decoder_input!(
+    Padded<Sequence<M, TK>>,
+    Padded<Sequence<[F; E], TK>>,
+    |memory| Padded::new(*memory.sequence.as_shape(), memory.len),
+    |dmemory| Padded::new(SameShape::from_shape(dmemory.sequence), dmemory.len)
+);

@@ -248,39 +248,39 @@ where
 
 /// A sequence whose steps must be [`SameShape`] as `[F; E]` (another width
 /// is a compile error naming both).
-impl<const E: usize, const HEADS: usize, const FF: usize, const N: usize, const T: usize, F, Act, P, Mk>
-    Layer<Sequence<[F; N], T>> for TransformerEncoderLayer<E, HEADS, FF, F, Act, P, Mk>
+impl<const E: usize, const HEADS: usize, const FF: usize, const T: usize, X, F, Act, P, Mk> Layer<Sequence<X, T>>
+    for TransformerEncoderLayer<E, HEADS, FF, F, Act, P, Mk>
 where
     F: Float,
     P: NormPlacement,
-    [F; N]: SameShape<[F; E]>,
+    Sequence<X, T>: SameShape<Sequence<[F; E], T>>,
     EncoderBlocks<E, HEADS, FF, F, Act, P, Mk>: Layer<Sequence<[F; E], T>, Output = Sequence<[F; E], T>>,
 {
     type Output = Sequence<[F; E], T>;
 
-    fn eval(&self, x: &Sequence<[F; N], T>) -> Sequence<[F; E], T> {
-        self.blocks.eval(&Sequence(x.0.map(|step| *step.as_shape())))
+    fn eval(&self, x: &Sequence<X, T>) -> Sequence<[F; E], T> {
+        self.blocks.eval(x.as_shape())
     }
 }
 
-impl<const E: usize, const HEADS: usize, const FF: usize, const N: usize, const T: usize, F, Act, P, Mk, Md>
-    Backprop<Sequence<[F; N], T>, Md> for TransformerEncoderLayer<E, HEADS, FF, F, Act, P, Mk>
+impl<const E: usize, const HEADS: usize, const FF: usize, const T: usize, X, F, Act, P, Mk, Md>
+    Backprop<Sequence<X, T>, Md> for TransformerEncoderLayer<E, HEADS, FF, F, Act, P, Mk>
 where
     F: Float,
     P: NormPlacement,
     Md: Mode,
-    [F; N]: SameShape<[F; E]>,
+    Sequence<X, T>: SameShape<Sequence<[F; E], T>>,
     EncoderBlocks<E, HEADS, FF, F, Act, P, Mk>: Backprop<Sequence<[F; E], T>, Md, Output = Sequence<[F; E], T>>,
 {
     /// The stack's tape.
     type Tape = <EncoderBlocks<E, HEADS, FF, F, Act, P, Mk> as Backprop<Sequence<[F; E], T>, Md>>::Tape;
 
-    fn eval_tape(&mut self, x: &Sequence<[F; N], T>) -> (Sequence<[F; E], T>, Self::Tape) {
-        self.blocks.eval_tape(&Sequence(x.0.map(|step| *step.as_shape())))
+    fn eval_tape(&mut self, x: &Sequence<X, T>) -> (Sequence<[F; E], T>, Self::Tape) {
+        self.blocks.eval_tape(x.as_shape())
     }
 
-    fn backprop(&self, tape: &Self::Tape, dy: &Sequence<[F; E], T>, grads: &mut Self) -> Sequence<[F; N], T> {
-        Sequence(self.blocks.backprop(tape, dy, &mut grads.blocks).0.map(SameShape::from_shape))
+    fn backprop(&self, tape: &Self::Tape, dy: &Sequence<[F; E], T>, grads: &mut Self) -> Sequence<X, T> {
+        SameShape::from_shape(self.blocks.backprop(tape, dy, &mut grads.blocks))
     }
 }
 
