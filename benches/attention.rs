@@ -94,14 +94,7 @@ fn attention(c: &mut Criterion) {
 const V: usize = 32;
 const WINDOW: usize = 64;
 type Block = TransformerEncoderLayer<E, HEADS, 128, f32, Gelu, PreNorm, Causal>;
-type Lm = (
-    Embedding<V, E>,
-    LearnedPositions<WINDOW, E>,
-    Block,
-    Block,
-    PerStep<LayerNorm<E>>,
-    PerStep<Dense<E, V>>,
-);
+type Lm = (Embedding<V, E>, LearnedPositions<WINDOW, E>, Block, Block, PerStep<LayerNorm<E>>, PerStep<Dense<E, V>>);
 
 fn generation(c: &mut Criterion) {
     let lm = Lm::init(&mut Xoshiro256PlusPlus::seed_from_u64(0x5EED));
