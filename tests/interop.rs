@@ -223,3 +223,49 @@ fn models_round_trip_under_pytorchs_names() {
     let names = round_trip::<f32, Audio, _, _>(&[[0.5f32, 1.0, -1.0, 0.25, 0.0, 2.0, 1.5, -0.5]; 2]);
     assert!(names.contains(&"3.weight [24] F32".to_string()), "{names:?}");
 }
+
+/// A decoder-only character model trained nowhere but built in PyTorch
+/// (`tests/data/interop/make_transformer_lm.py`: embedding, learned
+/// positions, two pre-norm GELU `TransformerEncoderLayer`s under a causal
+/// mask, a final `LayerNorm`, a `Linear` head), saved with its module
+/// positions as names: it loads by name into the tuple stack, gives
+/// PyTorch's float32 logits, and decodes step by step with the key/value
+/// cache to the same bits as the whole pass.
+#[test]
+fn pytorch_transformer_language_model() {
+    use constnet::layers::{Causal, LearnedPositions};
+
+    type Block = TransformerEncoderLayer<16, 4, 32, f32, Gelu, PreNorm, Causal>;
+    type Lm =
+        (Embedding<11, 16>, LearnedPositions<12, 16>, Block, Block, PerStep<LayerNorm<16>>, PerStep<Dense<16, 11>>);
+
+    #[derive(Deserialize)]
+    struct LmReference {
+        tensors: Vec<TensorInfo>,
+        inputs: Vec<Vec<usize>>,
+        outputs: Vec<Vec<Vec<f64>>>,
+    }
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/interop");
+    let reference: LmReference =
+        serde_json::from_str(&std::fs::read_to_string(format!("{dir}/transformer_lm.json")).unwrap()).unwrap();
+    let bytes = std::fs::read(format!("{dir}/transformer_lm.safetensors")).unwrap();
+    let lm = from_bytes::<f32, Lm>(&bytes, &Names::new()).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(state::len(&*lm), reference.tensors.len());
+
+    let mut worst = 0.0_f64;
+    for (ids, expected) in reference.inputs.iter().zip(&reference.outputs) {
+        let ids = TokenId::<11>::sequence::<12>(ids.as_slice().try_into().unwrap()).unwrap();
+        let logits = lm.forward(&ids);
+        for (step, want) in logits.iter().zip(expected) {
+            let (diff, norm) =
+                step.iter().zip(want).fold((0.0, 0.0), |(d, n), (&a, &b)| (d + (f64::from(a) - b).powi(2), n + b * b));
+            worst = worst.max((diff / norm).sqrt());
+        }
+        let mut decoding = Decoding::<Lm, TokenId<11>, 12>::new(&lm);
+        for (token, step) in ids.iter().zip(logits.iter()) {
+            assert_eq!(&decoding.push(token).unwrap(), step);
+        }
+    }
+    println!("transformer_lm: worst normwise relative error {worst:.2e}");
+    assert!(worst <= 1e-5, "logits differ from PyTorch's by {worst:e} (normwise relative)");
+}
