@@ -472,6 +472,57 @@ impl<const E: usize, const HEADS: usize, F: Float, Mk: AttentionMask> MultiHeadA
         (y, Heads { q, k, v, weights, concat, keys })
     }
 
+    /// Every head's attention of the queries `q` over the first `keys` of
+    /// `k` and `v`, concatenated and projected by `out_proj`, for inference:
+    /// the bits of [`attend_heads`](Self::attend_heads)'s output with no
+    /// tape — one head's weights at a time, so the stack holds
+    /// `TQ·TK` weights instead of `HEADS·TQ·TK` and no copy of q, k, v.
+    /// Query `t` stands at position `first_query + t` for the mask.
+    fn infer_heads<const TQ: usize, const TK: usize>(
+        &self,
+        (q, k, v): (&[[F; E]; TQ], &[[F; E]; TK], &[[F; E]; TK]),
+        (first_query, keys): (usize, usize),
+    ) -> [[F; E]; TQ] {
+        let d = E / HEADS;
+        let scale = scale_for::<F>(d);
+        let mut concat = [[F::ZERO; E]; TQ];
+        let mut weights = [[F::ZERO; TK]; TQ];
+        for h in 0..HEADS {
+            let features = h * d..(h + 1) * d;
+            let queries = (first_query, keys);
+            attend::<F, Mk, TQ, TK, E, E>(
+                q,
+                k,
+                v,
+                (features.clone(), features),
+                scale,
+                queries,
+                &mut concat,
+                &mut weights,
+            );
+        }
+        core::array::from_fn(|t| self.out_proj.eval(&concat[t]))
+    }
+
+    /// Self-attention of `x` over its first `keys` steps, for inference.
+    fn infer<const T: usize>(&self, x: &[[F; E]; T], keys: usize) -> Sequence<[F; E], T> {
+        let [q, k, v] = self.project(x);
+        Sequence(self.infer_heads((&q, &k, &v), (0, keys)))
+    }
+
+    /// Cross-attention of the queries from `query` over the first `keys`
+    /// steps of `memory`, for inference.
+    fn infer_cross<const TQ: usize, const TK: usize>(
+        &self,
+        query: &[[F; E]; TQ],
+        memory: &[[F; E]; TK],
+        keys: usize,
+    ) -> Sequence<[F; E], TQ> {
+        let q = self.project_query(query);
+        let (k, v) = self.project_memory(memory, keys);
+        Sequence(self.infer_heads((&q, &k, &v), (0, keys)))
+    }
+
     /// The backward pass of [`attend_heads`](Self::attend_heads): adds
     /// `out_proj`'s gradients into `grads` and returns dL/dq, dL/dk and
     /// dL/dv (zero in the key padding).
@@ -809,7 +860,7 @@ where
 
     fn eval(&self, x: &Sequence<[F; N], T>) -> Sequence<[F; E], T> {
         heads_check!();
-        self.run(&x.0.map(|step| *step.as_shape()), T).0
+        self.infer(&x.0.map(|step| *step.as_shape()), T)
     }
 }
 
@@ -848,7 +899,7 @@ where
 
     fn eval(&self, x: &Padded<Sequence<[F; N], T>>) -> Sequence<[F; E], T> {
         heads_check!();
-        self.run(&x.sequence.0.map(|step| *step.as_shape()), x.len.min(T)).0
+        self.infer(&x.sequence.0.map(|step| *step.as_shape()), x.len.min(T))
     }
 }
 
@@ -917,7 +968,7 @@ where
 
     fn eval(&self, (query, memory): &(Sequence<[F; N], TQ>, Sequence<[F; M], TK>)) -> Sequence<[F; E], TQ> {
         heads_check!();
-        self.cross(&query.0.map(|step| *step.as_shape()), &memory.0.map(|step| *step.as_shape()), TK).0
+        self.infer_cross(&query.0.map(|step| *step.as_shape()), &memory.0.map(|step| *step.as_shape()), TK)
     }
 }
 
@@ -997,7 +1048,7 @@ where
     fn eval(&self, (query, memory): &(Sequence<[F; N], TQ>, Padded<Sequence<[F; M], TK>>)) -> Sequence<[F; E], TQ> {
         heads_check!();
         let keys = memory.len.min(TK);
-        self.cross(&query.0.map(|step| *step.as_shape()), &memory.sequence.0.map(|step| *step.as_shape()), keys).0
+        self.infer_cross(&query.0.map(|step| *step.as_shape()), &memory.sequence.0.map(|step| *step.as_shape()), keys)
     }
 }
 
@@ -1106,24 +1157,7 @@ where
         if let (Some(key), Some(value)) = (cache.keys.get_mut(t), cache.values.get_mut(t)) {
             (*key, *value) = (k, v);
         }
-        let d = E / HEADS;
-        let scale = scale_for::<F>(d);
-        let mut concat = [[F::ZERO; E]; 1];
-        let mut weights = [[F::ZERO; T]; 1];
-        for h in 0..HEADS {
-            let features = h * d..(h + 1) * d;
-            let (keys, values) = (&cache.keys, &cache.values);
-            attend::<F, Causal, 1, T, E, E>(
-                &[q],
-                keys,
-                values,
-                (features.clone(), features),
-                scale,
-                (t, t + 1),
-                &mut concat,
-                &mut weights,
-            );
-        }
-        self.out_proj.eval(&concat[0])
+        let [y] = self.infer_heads((&[q], &cache.keys, &cache.values), (t, t + 1));
+        y
     }
 }
