@@ -478,6 +478,7 @@ impl<const E: usize, const HEADS: usize, F: Float, Mk: AttentionMask> MultiHeadA
     /// tape — one head's weights at a time, so the stack holds
     /// `TQ·TK` weights instead of `HEADS·TQ·TK` and no copy of q, k, v.
     /// Query `t` stands at position `first_query + t` for the mask.
+    #[allow(clippy::type_complexity)]
     fn infer_heads<const TQ: usize, const TK: usize>(
         &self,
         (q, k, v): (&[[F; E]; TQ], &[[F; E]; TK], &[[F; E]; TK]),
