@@ -181,6 +181,7 @@ mod mode;
 mod model;
 pub mod optim;
 pub mod regularize;
+pub mod sampling;
 mod sequence;
 mod stack;
 pub mod state;
