@@ -118,6 +118,21 @@ pub fn train_classifier<M, X>(
     split: &Split,
     seed: u64,
     epochs: usize,
+    observe: impl FnMut(Event),
+) -> Result<M, Box<dyn Error>>
+where
+    M: Model + Backprop<X, Output = [f32; 10]>,
+{
+    train_classifier_at(samples, labels, split, seed, (epochs, LEARNING_RATE), observe)
+}
+
+/// [`train_classifier`] for `epochs` epochs with Adam at `learning_rate`.
+pub fn train_classifier_at<M, X>(
+    samples: &[(X, [f32; 10])],
+    labels: &[usize],
+    split: &Split,
+    seed: u64,
+    (epochs, learning_rate): (usize, f32),
     mut observe: impl FnMut(Event),
 ) -> Result<M, Box<dyn Error>>
 where
@@ -125,7 +140,7 @@ where
 {
     let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed);
     let mut net = M::init(&mut rng);
-    let mut adam = Adam::new(LEARNING_RATE)?;
+    let mut adam = Adam::new(learning_rate)?;
     let mut order = split.train.clone();
     for epoch in 1..=epochs {
         shuffle(&mut order, &mut rng);

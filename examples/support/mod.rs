@@ -16,3 +16,4 @@ pub mod display;
 pub mod plot;
 pub mod progress;
 pub mod sequence_digits;
+pub mod transformer_digits;
