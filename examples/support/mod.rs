@@ -16,4 +16,5 @@ pub mod display;
 pub mod plot;
 pub mod progress;
 pub mod sequence_digits;
+pub mod tiny_gpt;
 pub mod transformer_digits;
