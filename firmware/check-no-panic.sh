@@ -67,6 +67,7 @@ reachable() {
 failures=0
 for target in "${TARGETS[@]}"; do
     for image in "${images[@]}"; do
+        [[ $image == panic_canary ]] || grep -qx "$image" <(images_for "$target") || continue
         file=$(elf "$target" "$profile" "$image")
         [[ -f $file ]] || die "$file not built: cargo build --profile $profile --target $target"
         where="$image, $target, $profile"

@@ -19,7 +19,8 @@ opt_level() { case $1 in release) echo 3 ;; release-s) echo '"s"' ;; esac; }
 for target in "${TARGETS[@]}"; do
     for profile in "${PROFILES[@]}"; do
         echo "building: cargo build --profile $profile --target $target" >&2
-        cargo build -q --profile "$profile" --target "$target" --bins
+        # shellcheck disable=SC2046
+        cargo build -q --profile "$profile" --target "$target" $(bins_for "$target")
     done
 done
 mkdir -p target/tools target/logs
@@ -53,6 +54,7 @@ echo "| image | board | opt-level | flash (bytes) | static RAM (bytes) | peak st
 echo "|---|---|---|---:|---:|---:|---:|---:|---:|"
 for image in "${IMAGES[@]}"; do
     for target in "${TARGETS[@]}"; do
+        grep -qx "$image" <(images_for "$target") || continue
         for profile in "${PROFILES[@]}"; do
             file=$(elf "$target" "$profile" "$image")
             read -r flash ram < <(section_sizes "$file")
@@ -87,4 +89,21 @@ if [[ -n ${result[sine,thumbv7em-none-eabihf,release]:-} ]]; then
     echo "| RAM in total, stack included (bytes) | $(group "$ram3") | $(verdict "$ram3" 1024) | $(group "$rams") | $(verdict "$rams" 1024) |"
     echo "| instructions per inference vs MicroFlow 0.1.3 (int8) | $(group "$insns3") | $(verdict "$insns3" 2430) | $(group "$insnss") | $(verdict "$insnss" 8911) |"
     echo "| instructions per inference vs a naive f32 loop | $(group "$insns3") | $(verdict "$insns3" 890) | $(group "$insnss") | $(verdict "$insnss" 2734) |"
+fi
+
+# tiny_gpt's marked "inference" is its whole generation (the image prints
+# `characters N, model steps S, window restarts R`): per generated
+# character, and per step of the model through the key/value cache.
+if [[ -n ${result[tiny_gpt,thumbv7em-none-eabihf,release]:-} ]]; then
+    log=target/logs/report-thumbv7em-none-eabihf-release-tiny_gpt.log
+    chars=$(sed -n 's/^characters \([0-9]*\), model steps \([0-9]*\),.*/\1/p' "$log")
+    steps=$(sed -n 's/^characters \([0-9]*\), model steps \([0-9]*\),.*/\2/p' "$log")
+    [[ -n $chars && -n $steps ]] || die "no 'characters N, model steps S' line in firmware/$log"
+    read -r _ _ insns3 <<<"${result[tiny_gpt,thumbv7em-none-eabihf,release]}"
+    read -r _ _ insnss <<<"${result[tiny_gpt,thumbv7em-none-eabihf,release-s]}"
+    echo
+    echo "| tiny_gpt on the Cortex-M4F | opt-level 3 | opt-level \"s\" |"
+    echo "|---|---:|---:|"
+    echo "| instructions per generated character (the generation / $chars) | $(group $((insns3 / chars))) | $(group $((insnss / chars))) |"
+    echo "| instructions per model step (the generation / $steps steps: prompt, characters, re-fed windows) | $(group $((insns3 / steps))) | $(group $((insnss / steps))) |"
 fi

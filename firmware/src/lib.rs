@@ -7,7 +7,7 @@
 //! * [`classifier`]: the test-set loop every classifier image runs.
 //! * [`probe`]: the stack's high-water mark and the marker functions between
 //!   which `report.sh` counts the instructions of one inference.
-//! * [`sine`], [`digits`], [`cnn_digits`], [`lstm_digits`], [`pytorch_cnn`], [`xor_train`]: one module per image, named after it, holding
+//! * [`sine`], [`digits`], [`cnn_digits`], [`lstm_digits`], [`transformer_digits`], [`tiny_gpt`], [`pytorch_cnn`], [`xor_train`]: one module per image, named after it, holding
 //!   its model type, budget, data and `infer` function. The host test
 //!   `tests/firmware_outputs.rs` compiles these same files, so the host
 //!   computes exactly what the device computes.
@@ -29,6 +29,8 @@ pub mod panic_canary;
 pub mod probe;
 pub mod pytorch_cnn;
 pub mod sine;
+pub mod tiny_gpt;
+pub mod transformer_digits;
 mod vectors;
 pub mod xor_train;
 

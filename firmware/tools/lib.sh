@@ -3,11 +3,32 @@
 # The firmware images: one `src/bin/<image>.rs` each, with its shared part
 # (model, `infer`) in `src/<image>.rs` and its expected outputs in
 # `expected/<image>.out`. Adding an image means adding its name here.
-IMAGES=(sine digits cnn_digits lstm_digits pytorch_cnn xor_train)
+IMAGES=(sine digits cnn_digits lstm_digits transformer_digits tiny_gpt pytorch_cnn xor_train)
 # Inference-only images: their whole ELF must link no panic machinery.
 # (For every image, nothing reachable from `<image>::infer` may panic.)
-INFERENCE_ONLY=(sine digits cnn_digits lstm_digits pytorch_cnn)
+INFERENCE_ONLY=(sine digits cnn_digits lstm_digits transformer_digits tiny_gpt pytorch_cnn)
 TARGETS=(thumbv7em-none-eabihf thumbv6m-none-eabi)
+# Images that do not fit the Cortex-M0's 16 KiB of RAM: built, run, checked
+# and reported on the Cortex-M4F only (README.md says why for each).
+M4F_ONLY=(tiny_gpt)
+
+# images_for TARGET: the images built and run for TARGET, in IMAGES' order.
+images_for() {
+    local image only
+    for image in "${IMAGES[@]}"; do
+        if [[ $1 == thumbv6m-none-eabi ]]; then
+            for only in "${M4F_ONLY[@]}"; do [[ $only == "$image" ]] && continue 2; done
+        fi
+        echo "$image"
+    done
+}
+
+# bins_for TARGET: cargo's `--bin` arguments for TARGET's images and the
+# panic canary.
+bins_for() {
+    local image
+    for image in $(images_for "$1") panic_canary; do printf -- '--bin %s ' "$image"; done
+}
 
 # The firmware's build directory, whatever the caller's CARGO_TARGET_DIR
 # (which host-side cargo commands keep using).
