@@ -159,6 +159,7 @@ fn scale_for<F: Float>(d: usize) -> F {
 /// `TK`, every sum has exactly the terms and bits of the same attention over
 /// a `k` and `v` of `keys` rows.
 #[allow(clippy::too_many_arguments)]
+#[inline(always)]
 fn attend<F: Float, Mk: AttentionMask, const TQ: usize, const TK: usize, const NQ: usize, const NV: usize>(
     q: &[[F; NQ]; TQ],
     k: &[[F; NQ]; TK],
@@ -405,6 +406,7 @@ impl<const E: usize, const HEADS: usize, F: Float, Mk: AttentionMask> MultiHeadA
     }
 
     /// q, k and v of every step.
+    #[inline(always)]
     fn project<const T: usize>(&self, x: &[[F; E]; T]) -> [[[F; E]; T]; 3] {
         let mut qkv = [[[F::ZERO; E]; T]; 3];
         for (t, x) in x.iter().enumerate() {
