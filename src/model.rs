@@ -414,6 +414,40 @@ pub trait Model<F: Float = f32>: Module + Sized {
         }
     }
 
+    /// Adds `other`'s parameters into this model's, element by element: to
+    /// sum gradients computed apart (a batch split across threads, say) in
+    /// an order the caller fixes, so the sum's bits do not depend on which
+    /// part finished first.
+    ///
+    /// ```
+    /// use constnet::prelude::*;
+    ///
+    /// type Net = (Dense<2, 2>, Tanh, Dense<2, 1>);
+    /// let net = Net::init(&mut Xoshiro256PlusPlus::seed_from_u64(1));
+    /// let (first, second) = ([0.5_f32, -1.0], [1.0_f32, 2.0]);
+    /// // Each half's gradient apart, then summed: the gradient of both.
+    /// let mut halves = [Net::zeroed(), Net::zeroed()];
+    /// for (x, grads) in [first, second].iter().zip(&mut halves) {
+    ///     let (_, tape) = net.clone().forward_tape(x);
+    ///     net.backward(&tape, &[1.0], grads);
+    /// }
+    /// let [mut sum, second_half] = halves;
+    /// sum.add_params(&second_half);
+    /// let mut both = Net::zeroed();
+    /// for x in [first, second] {
+    ///     let (_, tape) = net.clone().forward_tape(&x);
+    ///     net.backward(&tape, &[1.0], &mut both);
+    /// }
+    /// assert!(sum.tensors().zip(both.tensors()).all(|(a, b)| a.storage == b.storage));
+    /// ```
+    fn add_params(&mut self, other: &Self) {
+        for (sum, addend) in self.tensors_mut().zip(other.tensors()) {
+            for (s, &a) in sum.storage.iter_mut().zip(addend.storage) {
+                *s = *s + a;
+            }
+        }
+    }
+
     /// The size of the model's weights as bytes, [`BYTES`](Model::BYTES):
     /// the length [`write_le_bytes`](Model::write_le_bytes) writes and
     /// [`read_le_bytes`](Model::read_le_bytes) expects.

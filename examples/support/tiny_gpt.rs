@@ -205,15 +205,6 @@ fn window<const T: usize>(tokens: &[Token], start: usize) -> (Sequence<Token, T>
     (Sequence(core::array::from_fn(|i| tokens[start + i])), &tokens[start + 1..start + 1 + T])
 }
 
-/// Adds `other` into `sum`, parameter by parameter.
-fn add_into<M: Model>(sum: &mut M, other: &M) {
-    for (s, o) in sum.tensors_mut().zip(other.tensors()) {
-        for (s, &o) in s.storage.iter_mut().zip(o.storage) {
-            *s += o;
-        }
-    }
-}
-
 /// One shard's share of a batch: the summed gradient (in window order),
 /// loss and correct predictions of the windows at `starts`.
 fn shard_gradient<M, const T: usize>(model: &M, tokens: &[Token], starts: &[usize]) -> (Box<M>, f32, usize)
@@ -284,7 +275,7 @@ where
             let mut shards = shards.into_iter();
             let (mut grads, mut loss, mut correct) = shards.next().ok_or("no shard")?;
             for (g, l, c) in shards {
-                add_into(&mut *grads, &*g);
+                grads.add_params(&*g);
                 loss += l;
                 correct += c;
             }
