@@ -53,7 +53,9 @@ impl<const T: usize> Position<T> {
 /// ([`PerStep`], activations), positional encodings, token embeddings,
 /// causal self-attention
 /// ([`MultiHeadAttention<E, HEADS, F, Causal>`](crate::layers::MultiHeadAttention)),
-/// a causal [`TransformerEncoderLayer`](crate::layers::TransformerEncoderLayer),
+/// a causal [`TransformerEncoderLayer`](crate::layers::TransformerEncoderLayer)
+/// and [`TransformerDecoderLayer`](crate::layers::TransformerDecoderLayer)
+/// (whose step is `(target step, memory)`),
 /// a [`Residual`] around any of them, and tuple stacks of them — a
 /// decoder-only language model. Unmasked attention is not.
 ///

@@ -124,3 +124,29 @@ fn positions_are_below_the_window() {
         "the context window of 8 steps is full; start a new decoding to go on"
     );
 }
+
+#[test]
+fn decoder_layers_step_with_the_bits_of_the_whole_pass() {
+    use constnet::layers::{Padded, TransformerDecoderLayer};
+
+    let post: TransformerDecoderLayer<16, 4, 32> = Model::init(&mut Xoshiro256PlusPlus::seed_from_u64(8));
+    let pre: TransformerDecoderLayer<16, 4, 32, f32, Gelu, PreNorm> =
+        Model::init(&mut Xoshiro256PlusPlus::seed_from_u64(9));
+    let tgt =
+        Sequence(core::array::from_fn::<[f32; 16], 6, _>(|t| core::array::from_fn(|i| ((t * 5 + i) as f32).sin())));
+    let memory =
+        Sequence(core::array::from_fn::<[f32; 16], 3, _>(|t| core::array::from_fn(|i| ((t + i) as f32).cos())));
+    let whole = post.forward(&(tgt, memory));
+    let mut decoding = Decoding::<_, _, 8>::new(&post);
+    for t in 0..6 {
+        assert_eq!(decoding.push(&(tgt.0[t], memory)).unwrap(), whole.0[t], "post-norm, step {t}");
+    }
+    // A padded memory, in the pre-norm placement.
+    let padded = Padded::new(Sequence([memory.0[0], memory.0[1], [f32::NAN; 16]]), 2);
+    let whole = pre.forward(&(tgt, padded));
+    let mut decoding = Decoding::<_, _, 6>::new(&pre);
+    for t in 0..6 {
+        assert_eq!(decoding.push(&(tgt.0[t], padded)).unwrap(), whole.0[t], "pre-norm, step {t}");
+    }
+    assert!(decoding.is_full());
+}

@@ -11,7 +11,7 @@ use crate::layer::{SameShape, backprop_each, eval_tape_each};
 use crate::layers::{AttentionMask, Causal, FeedForward, LayerNorm, MultiHeadAttention, NoMask, Padded, PerStep, Relu};
 use crate::model::{Tensor, TensorMut};
 use crate::state::{Segment, StateEntry, StateEntryMut, StatePath};
-use crate::{Backprop, Float, Init, Layer, Mode, Model, Module, PerSample, Sequence};
+use crate::{Backprop, Float, Incremental, Init, Layer, Mode, Model, Module, PerSample, Position, Sequence};
 
 /// A transformer decoder layer over a target sequence of `E` features and a
 /// memory (the encoder's output): PyTorch's
@@ -460,3 +460,62 @@ decoder_input!(
     |memory| Padded::new(*memory.sequence.as_shape(), memory.len),
     |dmemory| Padded::new(SameShape::from_shape(dmemory.sequence), dmemory.len)
 );
+
+/// A causal decoder layer one target step at a time, for generation with an
+/// encoder's memory: the step is `(tgt step, memory)`. The self-attention
+/// keeps its keys and values in the cache (a
+/// [`KvCache`](crate::layers::KvCache) inside the self-attention block's
+/// cache); the cross-attention attends from the step to the whole memory,
+/// which it projects again at every step (the memory may change between
+/// steps; pass the same one to decode as the whole-sequence pass does).
+/// Each step has the bits of the whole-sequence pass `(tgt, memory)` at
+/// that step.
+///
+/// ```
+/// use constnet::prelude::*;
+/// use constnet::layers::TransformerDecoderLayer;
+///
+/// let layer: TransformerDecoderLayer<4, 2, 8, f64, Gelu, PreNorm> =
+///     TransformerDecoderLayer::init(&mut Xoshiro256PlusPlus::seed_from_u64(1));
+/// let tgt = Sequence::new([[1.0, 0.0, -1.0, 0.5], [0.0, 2.0, 0.5, -0.5], [0.25; 4]]);
+/// let memory = Sequence::new([[0.5; 4], [-0.5; 4]]);
+/// let whole = layer.forward(&(tgt, memory));
+/// let mut decoding = Decoding::<_, _, 3>::new(&layer);
+/// for t in 0..3 {
+///     assert_eq!(decoding.push(&(tgt.0[t], memory)).unwrap(), whole.0[t]);
+/// }
+/// ```
+impl<const E: usize, const HEADS: usize, const FF: usize, const N: usize, const T: usize, F, Act, P, Mem>
+    Incremental<([F; N], Mem), T> for TransformerDecoderLayer<E, HEADS, FF, F, Act, P, Causal>
+where
+    F: Float,
+    P: NormPlacement,
+    Mem: Copy,
+    [F; N]: SameShape<[F; E]>,
+    SelfAttentionBlock<E, HEADS, F, P, Causal>: Incremental<[F; E], T, Step = [F; E]>,
+    MultiHeadAttention<E, HEADS, F, NoMask>: Layer<(Sequence<[F; E], 1>, Mem), Output = Sequence<[F; E], 1>>,
+    FeedForwardBlock<E, FF, F, Act, P>: Incremental<[F; E], T, Step = [F; E]>,
+{
+    type Step = [F; E];
+    type Cache = (
+        <SelfAttentionBlock<E, HEADS, F, P, Causal> as Incremental<[F; E], T>>::Cache,
+        <FeedForwardBlock<E, FF, F, Act, P> as Incremental<[F; E], T>>::Cache,
+    );
+    const EMPTY: Self::Cache = (
+        <SelfAttentionBlock<E, HEADS, F, P, Causal> as Incremental<[F; E], T>>::EMPTY,
+        <FeedForwardBlock<E, FF, F, Act, P> as Incremental<[F; E], T>>::EMPTY,
+    );
+
+    fn step(&self, (tgt, memory): &([F; N], Mem), position: Position<T>, cache: &mut Self::Cache) -> [F; E] {
+        let x = self.self_block.step(tgt.as_shape(), position, &mut cache.0);
+        let x = if P::NORM_FIRST {
+            let normed = self.norm2.eval(&x);
+            let [attended] = self.multihead_attn.eval(&(Sequence([normed]), *memory)).0;
+            core::array::from_fn(|i| x[i] + attended[i])
+        } else {
+            let [attended] = self.multihead_attn.eval(&(Sequence([x]), *memory)).0;
+            self.norm2.eval(&core::array::from_fn(|i| x[i] + attended[i]))
+        };
+        self.ff_block.step(&x, position, &mut cache.1)
+    }
+}
