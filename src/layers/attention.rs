@@ -930,173 +930,128 @@ where
     }
 }
 
-/// Cross-attention, PyTorch's `mha(query, key=memory, value=memory)`: the
-/// input is `(query, memory)`, q = query·W_qᵀ + b_q for each of the `TQ`
-/// query steps, k and v = memory·W_kᵀ + b_k, memory·W_vᵀ + b_v for each of
-/// the `TK` memory steps, and the output has the `TQ` steps of the query.
-/// The steps of both must be [`SameShape`] as `[F; E]` (a memory of another
-/// width is a compile error naming both shapes).
-///
-/// The mask applies with query index `t` and key index `j`: [`Causal`]
-/// masks `j > t`, PyTorch's `attn_mask = triu(ones(TQ, TK), 1)` (as bools)
-/// for any `TQ` and `TK`; so with `TQ > TK`, the queries `t >= TK` see every
-/// key. With `memory == query`, it is self-attention, with the same bits.
-///
-/// ```
-/// use constnet::prelude::*;
-///
-/// let mha: MultiHeadAttention<4, 2, f64> = MultiHeadAttention::init(&mut Xoshiro256PlusPlus::seed_from_u64(3));
-/// let query = Sequence([[1.0, 0.0, -1.0, 0.5], [0.0, 2.0, 0.5, -0.5]]);
-/// let memory = Sequence([[0.5; 4], [-0.5; 4], [1.0; 4]]);
-/// let y: Sequence<[f64; 4], 2> = mha.forward(&(query, memory));
-/// assert!(y.0.iter().flatten().all(|v| v.is_finite()));
-/// // Attending to itself is self-attention.
-/// assert_eq!(mha.forward(&(query, query)), mha.forward(&query));
-/// ```
-impl<
-    const E: usize,
-    const HEADS: usize,
-    const N: usize,
-    const M: usize,
-    const TQ: usize,
-    const TK: usize,
-    F: Float,
-    Mk: AttentionMask,
-> Layer<(Sequence<[F; N], TQ>, Sequence<[F; M], TK>)> for MultiHeadAttention<E, HEADS, F, Mk>
-where
-    [F; N]: SameShape<[F; E]>,
-    [F; M]: SameShape<[F; E]>,
-{
-    type Output = Sequence<[F; E], TQ>;
+/// Implements cross-attention's `Layer` and `Backprop` for one kind of
+/// memory: `$memory` (its steps `[F; M]`, `TK` of them), `$rows` the memory's
+/// sequence and `$keys` the number of unpadded keys, `$wrap` the memory's
+/// gradient from the gradient of its steps and the tape's key count.
+macro_rules! cross_attention_input {
+    (
+        $(#[$doc:meta])*
+        $memory:ty, |$m:ident| ($rows:expr, $keys:expr), |$d:ident, $k:ident| $wrap:expr
+    ) => {
+        $(#[$doc])*
+        impl<
+            const E: usize,
+            const HEADS: usize,
+            const N: usize,
+            const M: usize,
+            const TQ: usize,
+            const TK: usize,
+            F: Float,
+            Mk: AttentionMask,
+        > Layer<(Sequence<[F; N], TQ>, $memory)> for MultiHeadAttention<E, HEADS, F, Mk>
+        where
+            [F; N]: SameShape<[F; E]>,
+            [F; M]: SameShape<[F; E]>,
+        {
+            type Output = Sequence<[F; E], TQ>;
 
-    fn eval(&self, (query, memory): &(Sequence<[F; N], TQ>, Sequence<[F; M], TK>)) -> Sequence<[F; E], TQ> {
-        heads_check!();
-        self.infer_cross(&query.0.map(|step| *step.as_shape()), &memory.0.map(|step| *step.as_shape()), TK)
-    }
+            fn eval(&self, (query, $m): &(Sequence<[F; N], TQ>, $memory)) -> Sequence<[F; E], TQ> {
+                heads_check!();
+                let rows: &Sequence<[F; M], TK> = $rows;
+                self.infer_cross(&query.0.map(|step| *step.as_shape()), &rows.0.map(|step| *step.as_shape()), $keys)
+            }
+        }
+
+        impl<
+            const E: usize,
+            const HEADS: usize,
+            const N: usize,
+            const M: usize,
+            const TQ: usize,
+            const TK: usize,
+            F: Float,
+            Mk: AttentionMask,
+            Md: Mode,
+        > Backprop<(Sequence<[F; N], TQ>, $memory), Md> for MultiHeadAttention<E, HEADS, F, Mk>
+        where
+            [F; N]: SameShape<[F; E]>,
+            [F; M]: SameShape<[F; E]>,
+        {
+            /// Both inputs, q, k, v, the attention weights, the concatenated
+            /// heads and the number of unpadded keys.
+            type Tape = CrossAttentionTape<E, HEADS, TQ, TK, F>;
+
+            fn eval_tape(&mut self, (query, $m): &(Sequence<[F; N], TQ>, $memory)) -> (Sequence<[F; E], TQ>, Self::Tape) {
+                heads_check!();
+                let rows: &Sequence<[F; M], TK> = $rows;
+                self.cross(&query.0.map(|step| *step.as_shape()), &rows.0.map(|step| *step.as_shape()), $keys)
+            }
+
+            /// Back through `out_proj`, every head's attention and the input
+            /// projection: `(dquery, dmemory)`, dquery through W_q, dmemory
+            /// summing the paths through W_k and W_v (zero in any padding).
+            fn backprop(
+                &self,
+                tape: &Self::Tape,
+                dy: &Sequence<[F; E], TQ>,
+                grads: &mut Self,
+            ) -> (Sequence<[F; N], TQ>, $memory) {
+                heads_check!();
+                let (dquery, dmemory) = self.cross_backward(tape, &dy.0, grads);
+                let ($d, $k) = (Sequence(dmemory.map(SameShape::from_shape)), tape.heads.keys);
+                (Sequence(dquery.map(SameShape::from_shape)), $wrap)
+            }
+        }
+    };
 }
 
-impl<
-    const E: usize,
-    const HEADS: usize,
-    const N: usize,
-    const M: usize,
-    const TQ: usize,
-    const TK: usize,
-    F: Float,
-    Mk: AttentionMask,
-    Md: Mode,
-> Backprop<(Sequence<[F; N], TQ>, Sequence<[F; M], TK>), Md> for MultiHeadAttention<E, HEADS, F, Mk>
-where
-    [F; N]: SameShape<[F; E]>,
-    [F; M]: SameShape<[F; E]>,
-{
-    /// Both inputs, q, k, v, the attention weights and the concatenated
-    /// heads.
-    type Tape = CrossAttentionTape<E, HEADS, TQ, TK, F>;
-
-    fn eval_tape(
-        &mut self,
-        (query, memory): &(Sequence<[F; N], TQ>, Sequence<[F; M], TK>),
-    ) -> (Sequence<[F; E], TQ>, Self::Tape) {
-        heads_check!();
-        self.cross(&query.0.map(|step| *step.as_shape()), &memory.0.map(|step| *step.as_shape()), TK)
-    }
-
-    /// Back through `out_proj`, every head's attention and the input
-    /// projection: `(dquery, dmemory)`, dquery through W_q, dmemory summing
-    /// the paths through W_k and W_v.
-    fn backprop(
-        &self,
-        tape: &Self::Tape,
-        dy: &Sequence<[F; E], TQ>,
-        grads: &mut Self,
-    ) -> (Sequence<[F; N], TQ>, Sequence<[F; M], TK>) {
-        heads_check!();
-        let (dquery, dmemory) = self.cross_backward(tape, &dy.0, grads);
-        (Sequence(dquery.map(SameShape::from_shape)), Sequence(dmemory.map(SameShape::from_shape)))
-    }
-}
-
-/// Cross-attention over a [`Padded`] memory: the memory steps at `len` and
-/// beyond (`len` clamped to `TK`) are masked as keys, in addition to `Mk`,
-/// and never read. The outputs have the bits of cross-attention over a
-/// memory of those `len` steps; the padded steps get a zero gradient.
-///
-/// ```
-/// use constnet::prelude::*;
-/// use constnet::layers::Padded;
-///
-/// let mha: MultiHeadAttention<4, 2, f64> = MultiHeadAttention::init(&mut Xoshiro256PlusPlus::seed_from_u64(4));
-/// let query = Sequence([[1.0, 0.0, -1.0, 0.5]]);
-/// let memory = Sequence([[0.5; 4], [-0.5; 4]]);
-/// let buffer = Padded::new(Sequence([memory.0[0], memory.0[1], [f64::NAN; 4]]), 2);
-/// assert_eq!(mha.forward(&(query, buffer)), mha.forward(&(query, memory)));
-/// ```
-impl<
-    const E: usize,
-    const HEADS: usize,
-    const N: usize,
-    const M: usize,
-    const TQ: usize,
-    const TK: usize,
-    F: Float,
-    Mk: AttentionMask,
-> Layer<(Sequence<[F; N], TQ>, Padded<Sequence<[F; M], TK>>)> for MultiHeadAttention<E, HEADS, F, Mk>
-where
-    [F; N]: SameShape<[F; E]>,
-    [F; M]: SameShape<[F; E]>,
-{
-    type Output = Sequence<[F; E], TQ>;
-
-    fn eval(&self, (query, memory): &(Sequence<[F; N], TQ>, Padded<Sequence<[F; M], TK>>)) -> Sequence<[F; E], TQ> {
-        heads_check!();
-        let keys = memory.len.min(TK);
-        self.infer_cross(&query.0.map(|step| *step.as_shape()), &memory.sequence.0.map(|step| *step.as_shape()), keys)
-    }
-}
-
-impl<
-    const E: usize,
-    const HEADS: usize,
-    const N: usize,
-    const M: usize,
-    const TQ: usize,
-    const TK: usize,
-    F: Float,
-    Mk: AttentionMask,
-    Md: Mode,
-> Backprop<(Sequence<[F; N], TQ>, Padded<Sequence<[F; M], TK>>), Md> for MultiHeadAttention<E, HEADS, F, Mk>
-where
-    [F; N]: SameShape<[F; E]>,
-    [F; M]: SameShape<[F; E]>,
-{
-    /// Both inputs, q, k, v, the attention weights, the concatenated heads
-    /// and the clamped length.
-    type Tape = CrossAttentionTape<E, HEADS, TQ, TK, F>;
-
-    fn eval_tape(
-        &mut self,
-        (query, memory): &(Sequence<[F; N], TQ>, Padded<Sequence<[F; M], TK>>),
-    ) -> (Sequence<[F; E], TQ>, Self::Tape) {
-        heads_check!();
-        let keys = memory.len.min(TK);
-        self.cross(&query.0.map(|step| *step.as_shape()), &memory.sequence.0.map(|step| *step.as_shape()), keys)
-    }
-
-    /// `(dquery, dmemory)`, dmemory zero in the padding and padded with the
-    /// clamped length.
-    fn backprop(
-        &self,
-        tape: &Self::Tape,
-        dy: &Sequence<[F; E], TQ>,
-        grads: &mut Self,
-    ) -> (Sequence<[F; N], TQ>, Padded<Sequence<[F; M], TK>>) {
-        heads_check!();
-        let (dquery, dmemory) = self.cross_backward(tape, &dy.0, grads);
-        let dmemory = Padded::new(Sequence(dmemory.map(SameShape::from_shape)), tape.heads.keys);
-        (Sequence(dquery.map(SameShape::from_shape)), dmemory)
-    }
-}
+cross_attention_input!(
+    /// Cross-attention, PyTorch's `mha(query, key=memory, value=memory)`: the
+    /// input is `(query, memory)`, q = query·W_qᵀ + b_q for each of the `TQ`
+    /// query steps, k and v = memory·W_kᵀ + b_k, memory·W_vᵀ + b_v for each of
+    /// the `TK` memory steps, and the output has the `TQ` steps of the query.
+    /// The steps of both must be [`SameShape`] as `[F; E]` (a memory of another
+    /// width is a compile error naming both shapes).
+    ///
+    /// The mask applies with query index `t` and key index `j`: [`Causal`]
+    /// masks `j > t`, PyTorch's `attn_mask = triu(ones(TQ, TK), 1)` (as bools)
+    /// for any `TQ` and `TK`; so with `TQ > TK`, the queries `t >= TK` see every
+    /// key. With `memory == query`, it is self-attention, with the same bits.
+    ///
+    /// ```
+    /// use constnet::prelude::*;
+    ///
+    /// let mha: MultiHeadAttention<4, 2, f64> = MultiHeadAttention::init(&mut Xoshiro256PlusPlus::seed_from_u64(3));
+    /// let query = Sequence([[1.0, 0.0, -1.0, 0.5], [0.0, 2.0, 0.5, -0.5]]);
+    /// let memory = Sequence([[0.5; 4], [-0.5; 4], [1.0; 4]]);
+    /// let y: Sequence<[f64; 4], 2> = mha.forward(&(query, memory));
+    /// assert!(y.0.iter().flatten().all(|v| v.is_finite()));
+    /// // Attending to itself is self-attention.
+    /// assert_eq!(mha.forward(&(query, query)), mha.forward(&query));
+    /// ```
+    Sequence<[F; M], TK>, |memory| (memory, TK), |dmemory, _keys| dmemory
+);
+cross_attention_input!(
+    /// Cross-attention over a [`Padded`] memory: the memory steps at `len` and
+    /// beyond (`len` clamped to `TK`) are masked as keys, in addition to `Mk`,
+    /// and never read. The outputs have the bits of cross-attention over a
+    /// memory of those `len` steps; the padded steps get a zero gradient.
+    ///
+    /// ```
+    /// use constnet::prelude::*;
+    /// use constnet::layers::Padded;
+    ///
+    /// let mha: MultiHeadAttention<4, 2, f64> = MultiHeadAttention::init(&mut Xoshiro256PlusPlus::seed_from_u64(4));
+    /// let query = Sequence([[1.0, 0.0, -1.0, 0.5]]);
+    /// let memory = Sequence([[0.5; 4], [-0.5; 4]]);
+    /// let buffer = Padded::new(Sequence([memory.0[0], memory.0[1], [f64::NAN; 4]]), 2);
+    /// assert_eq!(mha.forward(&(query, buffer)), mha.forward(&(query, memory)));
+    /// ```
+    Padded<Sequence<[F; M], TK>>,
+    |memory| (&memory.sequence, memory.len.min(TK)),
+    |dmemory, keys| Padded::new(dmemory, keys)
+);
 
 /// The keys and values of the steps a causal [`MultiHeadAttention`] has
 /// seen while decoding step by step ([`Incremental`]): row `t` holds step

@@ -7,6 +7,20 @@ use crate::Model;
 use crate::layers::{LayerNorm, PerStep, Residual};
 use crate::state::{Segment, StateEntry, StateEntryMut, StatePath};
 
+/// `prefix.name`, or `prefix` itself for no name, as a path on the caller's
+/// stack.
+macro_rules! below {
+    ($prefix:expr, $name:expr, $slot:ident) => {
+        match $name {
+            Some(name) => {
+                $slot = StatePath::new($prefix, Segment::Name(name));
+                Some(&$slot)
+            }
+            None => $prefix,
+        }
+    };
+}
+
 /// Where the layer normalisation of a transformer sublayer stands, as a
 /// type ([`PostNorm`] or [`PreNorm`]): the choice of PyTorch's `norm_first`,
 /// made at compile time. Each placement says how a sublayer `Sub` of width
@@ -34,25 +48,54 @@ pub trait NormPlacement: sealed::Sealed + Copy + Default + 'static {
     /// The normalisation of a block.
     fn norm<const E: usize, F, Sub>(block: &Self::Block<E, F, Sub>) -> &LayerNorm<E, F>;
 
+    /// The sublayer and the normalisation of a block, mutably.
+    fn parts_mut<const E: usize, F, Sub>(block: &mut Self::Block<E, F, Sub>) -> (&mut Sub, &mut LayerNorm<E, F>);
+
     /// Visits a block's state: the sublayer's entries below `prefix.sub`
     /// (or directly below `prefix` when `sub` is `None`), the
-    /// normalisation's below `prefix.norm`.
+    /// normalisation's below `prefix.norm`, in the block's order (the
+    /// normalisation first for [`PreNorm`]).
     fn visit_block<const E: usize, F: Float, Sub: Model<F>, V>(
         block: &Self::Block<E, F, Sub>,
         prefix: Option<&StatePath<'_>>,
-        names: (Option<&'static str>, &'static str),
+        (sub, norm): (Option<&'static str>, &'static str),
         visit: &mut V,
     ) where
-        V: FnMut(&StatePath<'_>, &'static str, StateEntry<'_, F>) + ?Sized;
+        V: FnMut(&StatePath<'_>, &'static str, StateEntry<'_, F>) + ?Sized,
+    {
+        let slot;
+        let sub_prefix = below!(prefix, sub, slot);
+        let norm_path = StatePath::new(prefix, Segment::Name(norm));
+        if Self::NORM_FIRST {
+            Self::norm(block).visit_state(Some(&norm_path), visit);
+            Self::sub(block).visit_state(sub_prefix, visit);
+        } else {
+            Self::sub(block).visit_state(sub_prefix, visit);
+            Self::norm(block).visit_state(Some(&norm_path), visit);
+        }
+    }
 
     /// [`visit_block`](NormPlacement::visit_block), mutably.
     fn visit_block_mut<const E: usize, F: Float, Sub: Model<F>, V>(
         block: &mut Self::Block<E, F, Sub>,
         prefix: Option<&StatePath<'_>>,
-        names: (Option<&'static str>, &'static str),
+        (sub, norm): (Option<&'static str>, &'static str),
         visit: &mut V,
     ) where
-        V: FnMut(&StatePath<'_>, &'static str, StateEntryMut<'_, F>) + ?Sized;
+        V: FnMut(&StatePath<'_>, &'static str, StateEntryMut<'_, F>) + ?Sized,
+    {
+        let slot;
+        let sub_prefix = below!(prefix, sub, slot);
+        let norm_path = StatePath::new(prefix, Segment::Name(norm));
+        let (sub_layer, norm_layer) = Self::parts_mut(block);
+        if Self::NORM_FIRST {
+            norm_layer.visit_state_mut(Some(&norm_path), visit);
+            sub_layer.visit_state_mut(sub_prefix, visit);
+        } else {
+            sub_layer.visit_state_mut(sub_prefix, visit);
+            norm_layer.visit_state_mut(Some(&norm_path), visit);
+        }
+    }
 }
 
 /// Post-norm, PyTorch's default (`norm_first=False`): y = norm(x + Sub(x)),
@@ -71,20 +114,6 @@ mod sealed {
     impl Sealed for super::PreNorm {}
 }
 
-/// `prefix.name`, or `prefix` itself for no name, as a path on the caller's
-/// stack.
-macro_rules! below {
-    ($prefix:expr, $name:expr, $slot:ident) => {
-        match $name {
-            Some(name) => {
-                $slot = StatePath::new($prefix, Segment::Name(name));
-                Some(&$slot)
-            }
-            None => $prefix,
-        }
-    };
-}
-
 impl NormPlacement for PostNorm {
     const NORM_FIRST: bool = false;
     type Block<const E: usize, F, Sub> = (Residual<Sub>, PerStep<LayerNorm<E, F>>);
@@ -98,29 +127,8 @@ impl NormPlacement for PostNorm {
     fn norm<const E: usize, F, Sub>(block: &Self::Block<E, F, Sub>) -> &LayerNorm<E, F> {
         &block.1.layer
     }
-    fn visit_block<const E: usize, F: Float, Sub: Model<F>, V>(
-        block: &Self::Block<E, F, Sub>,
-        prefix: Option<&StatePath<'_>>,
-        (sub, norm): (Option<&'static str>, &'static str),
-        visit: &mut V,
-    ) where
-        V: FnMut(&StatePath<'_>, &'static str, StateEntry<'_, F>) + ?Sized,
-    {
-        let slot;
-        block.0.block.visit_state(below!(prefix, sub, slot), visit);
-        block.1.layer.visit_state(Some(&StatePath::new(prefix, Segment::Name(norm))), visit);
-    }
-    fn visit_block_mut<const E: usize, F: Float, Sub: Model<F>, V>(
-        block: &mut Self::Block<E, F, Sub>,
-        prefix: Option<&StatePath<'_>>,
-        (sub, norm): (Option<&'static str>, &'static str),
-        visit: &mut V,
-    ) where
-        V: FnMut(&StatePath<'_>, &'static str, StateEntryMut<'_, F>) + ?Sized,
-    {
-        let slot;
-        block.0.block.visit_state_mut(below!(prefix, sub, slot), visit);
-        block.1.layer.visit_state_mut(Some(&StatePath::new(prefix, Segment::Name(norm))), visit);
+    fn parts_mut<const E: usize, F, Sub>(block: &mut Self::Block<E, F, Sub>) -> (&mut Sub, &mut LayerNorm<E, F>) {
+        (&mut block.0.block, &mut block.1.layer)
     }
 }
 
@@ -137,28 +145,7 @@ impl NormPlacement for PreNorm {
     fn norm<const E: usize, F, Sub>(block: &Self::Block<E, F, Sub>) -> &LayerNorm<E, F> {
         &block.block.0.layer
     }
-    fn visit_block<const E: usize, F: Float, Sub: Model<F>, V>(
-        block: &Self::Block<E, F, Sub>,
-        prefix: Option<&StatePath<'_>>,
-        (sub, norm): (Option<&'static str>, &'static str),
-        visit: &mut V,
-    ) where
-        V: FnMut(&StatePath<'_>, &'static str, StateEntry<'_, F>) + ?Sized,
-    {
-        let slot;
-        block.block.0.layer.visit_state(Some(&StatePath::new(prefix, Segment::Name(norm))), visit);
-        block.block.1.visit_state(below!(prefix, sub, slot), visit);
-    }
-    fn visit_block_mut<const E: usize, F: Float, Sub: Model<F>, V>(
-        block: &mut Self::Block<E, F, Sub>,
-        prefix: Option<&StatePath<'_>>,
-        (sub, norm): (Option<&'static str>, &'static str),
-        visit: &mut V,
-    ) where
-        V: FnMut(&StatePath<'_>, &'static str, StateEntryMut<'_, F>) + ?Sized,
-    {
-        let slot;
-        block.block.0.layer.visit_state_mut(Some(&StatePath::new(prefix, Segment::Name(norm))), visit);
-        block.block.1.visit_state_mut(below!(prefix, sub, slot), visit);
+    fn parts_mut<const E: usize, F, Sub>(block: &mut Self::Block<E, F, Sub>) -> (&mut Sub, &mut LayerNorm<E, F>) {
+        (&mut block.block.1, &mut block.block.0.layer)
     }
 }
