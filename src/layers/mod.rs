@@ -48,6 +48,8 @@ mod activation;
 mod attention;
 mod batch_norm;
 mod conv;
+#[doc(hidden)]
+pub mod conv_general;
 mod dense;
 mod dropout;
 mod embedding;

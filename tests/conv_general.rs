@@ -1,0 +1,53 @@
+//! PROTOTYPE test (branch `conv-general`): the general 1-D convolution's
+//! index machinery against conv_seed0.json's 1-D cases, f64 within 1e-12.
+
+use constnet::layers::conv_general::{Causal, Conv1dG, Pad, Padding, Same};
+use constnet::{Layer, Values};
+
+mod support;
+use support::{assert_close, case, flat, tensor, values};
+
+static CONV: &str = include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/conv_seed0.json"));
+
+fn run<
+    const CI: usize,
+    const CO: usize,
+    const CPG: usize,
+    const K: usize,
+    const L: usize,
+    const LO: usize,
+    const S: usize,
+    const D: usize,
+    P: Padding,
+>(
+    name: &str,
+) where
+    [[f64; L]; CI]: Values<Scalar = f64>,
+    [[f64; LO]; CO]: Values<Scalar = f64>,
+{
+    let c = case(CONV, name);
+    let weight: [[[f64; K]; CPG]; CO] = tensor(&c["params"]["weight"]);
+    let bias: [f64; CO] = tensor(&c["params"]["bias"]);
+    let conv = Conv1dG::<CI, CO, CPG, K, LO, S, D, P, f64>::from_weights(weight, bias);
+    let xs: [[[f64; L]; CI]; 2] = tensor(&c["inputs"]["x"]);
+    let dys: [[[f64; LO]; CO]; 2] = tensor(&c["upstream"]["dy"]);
+    let mut grads = Conv1dG::<CI, CO, CPG, K, LO, S, D, P, f64>::from_weights([[[0.0; K]; CPG]; CO], [0.0; CO]);
+    let (mut y, mut dx) = (Vec::new(), Vec::new());
+    for (x, dy) in xs.iter().zip(&dys) {
+        y.extend(values(&conv.eval(x)));
+        dx.extend(values(&conv.backward_one(x, dy, &mut grads)));
+    }
+    assert_close(&format!("{name} y"), &y, &flat(&c["outputs"]["y"]));
+    assert_close(&format!("{name} dx"), &dx, &flat(&c["grads"]["x"]));
+    assert_close(&format!("{name} dweight"), &values(&grads.weight), &flat(&c["grads"]["weight"]));
+    assert_close(&format!("{name} dbias"), &grads.bias, &flat(&c["grads"]["bias"]));
+}
+
+#[test]
+fn one_d_cases_match_pytorch() {
+    run::<6, 3, 2, 3, 10, 8, 1, 1, Pad<0>>("conv1d_groups3_k3");
+    run::<4, 4, 1, 5, 11, 11, 1, 1, Same>("conv1d_depthwise_k5_same");
+    run::<2, 3, 2, 3, 17, 6, 2, 3, Pad<0>>("conv1d_dilation3_k3_s2");
+    run::<2, 2, 2, 4, 9, 9, 1, 1, Same>("conv1d_same_even_k4");
+    run::<2, 3, 2, 3, 12, 12, 1, 2, Causal>("conv1d_causal_k3_d2");
+}
