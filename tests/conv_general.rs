@@ -51,3 +51,60 @@ fn one_d_cases_match_pytorch() {
     run::<2, 2, 2, 4, 9, 9, 1, 1, Same>("conv1d_same_even_k4");
     run::<2, 3, 2, 3, 12, 12, 1, 2, Causal>("conv1d_causal_k3_d2");
 }
+
+fn run2<
+    const CI: usize,
+    const CO: usize,
+    const CPG: usize,
+    const KH: usize,
+    const KW: usize,
+    const H: usize,
+    const W: usize,
+    const HO: usize,
+    const WO: usize,
+    const SH: usize,
+    const SW: usize,
+    const D: usize,
+    P: Padding,
+>(
+    name: &str,
+) {
+    use constnet::layers::conv_general::Conv2dG;
+    let c = case(CONV, name);
+    let weight: [[[[f64; KW]; KH]; CPG]; CO] = tensor(&c["params"]["weight"]);
+    let bias: [f64; CO] = tensor(&c["params"]["bias"]);
+    type G<
+        const CI: usize,
+        const CO: usize,
+        const CPG: usize,
+        const KH: usize,
+        const KW: usize,
+        const HO: usize,
+        const WO: usize,
+        const SH: usize,
+        const SW: usize,
+        const D: usize,
+        P,
+    > = Conv2dG<CI, CO, CPG, KH, KW, HO, WO, SH, SW, D, D, P, P, f64>;
+    let conv = G::<CI, CO, CPG, KH, KW, HO, WO, SH, SW, D, P>::from_weights(weight, bias);
+    let xs: [[[[f64; W]; H]; CI]; 2] = tensor(&c["inputs"]["x"]);
+    let dys: [[[[f64; WO]; HO]; CO]; 2] = tensor(&c["upstream"]["dy"]);
+    let mut grads =
+        G::<CI, CO, CPG, KH, KW, HO, WO, SH, SW, D, P>::from_weights([[[[0.0; KW]; KH]; CPG]; CO], [0.0; CO]);
+    let (mut y, mut dx) = (Vec::new(), Vec::new());
+    for (x, dy) in xs.iter().zip(&dys) {
+        y.extend(values(&conv.forward_one(x)));
+        dx.extend(values(&conv.backward_one(x, dy, &mut grads)));
+    }
+    assert_close(&format!("{name} y"), &y, &flat(&c["outputs"]["y"]));
+    assert_close(&format!("{name} dx"), &dx, &flat(&c["grads"]["x"]));
+    assert_close(&format!("{name} dweight"), &values(&grads.weight), &flat(&c["grads"]["weight"]));
+    assert_close(&format!("{name} dbias"), &grads.bias, &flat(&c["grads"]["bias"]));
+}
+
+#[test]
+fn two_d_cases_match_pytorch() {
+    run2::<2, 3, 2, 3, 1, 7, 5, 3, 5, 2, 1, 1, Pad<0>>("conv2d_k3x1_s2x1");
+    run2::<3, 3, 1, 3, 3, 8, 8, 4, 4, 2, 2, 1, Pad<1>>("conv2d_depthwise_k3_s2_p1");
+    run2::<2, 4, 2, 3, 3, 6, 7, 6, 7, 1, 1, 2, Same>("conv2d_dilation2_same");
+}

@@ -78,6 +78,54 @@ fn tap<F: Float>(acc: &mut [F], row: &[F], (offset, w): (usize, F), s: usize, be
     }
 }
 
+/// The geometry of one axis: stride, dilation, zeros before.
+#[derive(Clone, Copy, Debug)]
+pub struct AxisGeometry {
+    /// Stride.
+    pub stride: usize,
+    /// Dilation.
+    pub dilation: usize,
+    /// Zeros before the first input.
+    pub before: usize,
+}
+
+impl AxisGeometry {
+    /// The input position under tap `k` of output `i`, or `None` in the
+    /// padding of an axis of `len` inputs.
+    #[inline(always)]
+    fn source(self, i: usize, k: usize, len: usize) -> Option<usize> {
+        (i * self.stride + k * self.dilation).checked_sub(self.before).filter(|&t| t < len)
+    }
+}
+
+/// One output channel's plane (`out`: its rows) of a convolution — the one
+/// implementation behind 1-D (one row) and 2-D layers: each output row
+/// starts at `bias`; then for each of the group's input channels `c` (in
+/// order), `input(c)` gives its plane of rows and its kernel's rows of taps,
+/// and every tap row `p` whose input row lies inside the plane adds its taps
+/// `q` to the whole output row at once ([`tap`]).
+#[inline(always)]
+fn forward_plane<'a, F: Float + 'a, const W: usize, const WO: usize, const KW: usize>(
+    out: &mut [[F; WO]],
+    bias: F,
+    (rows, cols): (AxisGeometry, AxisGeometry),
+    channels: usize,
+    input: impl Fn(usize) -> (&'a [[F; W]], &'a [[F; KW]]),
+) {
+    for (i, acc) in out.iter_mut().enumerate() {
+        *acc = [bias; WO];
+        for c in 0..channels {
+            let (plane, kernel) = input(c);
+            for (p, taps) in kernel.iter().enumerate() {
+                let Some(row) = rows.source(i, p, plane.len()).and_then(|r| plane.get(r)) else { continue };
+                for (q, &w) in taps.iter().enumerate() {
+                    tap(acc, row, (q * cols.dilation, w), cols.stride, cols.before);
+                }
+            }
+        }
+    }
+}
+
 /// A 1-D convolution with groups (`CPG` input channels per group), stride
 /// `S`, dilation `D` and padding `P`, declared to give `LO` outputs.
 pub struct Conv1dG<
@@ -143,17 +191,15 @@ impl<
                 "Conv1d: the declared output length LO must be (L + before + after − D·(K − 1) − 1)/S + 1"
             );
         };
-        let before = P::SPEC.before(D * (K - 1));
+        let cols = AxisGeometry { stride: S, dilation: D, before: P::SPEC.before(D * (K - 1)) };
+        let rows = AxisGeometry { stride: 1, dilation: 1, before: 0 };
         let per_group = CO / Self::GROUPS;
         let mut y = [[F::ZERO; LO]; CO];
         for (o, (acc, kernels)) in y.iter_mut().zip(&self.weight).enumerate() {
-            *acc = [self.bias[o]; LO];
             let first = (o / per_group) * CPG;
-            for (kernel, row) in kernels.iter().zip(&x[first..first + CPG]) {
-                for (q, &w) in kernel.iter().enumerate() {
-                    tap(acc, row, (q * D, w), S, before);
-                }
-            }
+            forward_plane(core::slice::from_mut(acc), self.bias[o], (rows, cols), CPG, |c| {
+                (core::slice::from_ref(&x[first + c]), core::slice::from_ref(&kernels[c]))
+            });
         }
         y
     }
@@ -197,5 +243,103 @@ impl<
 
     fn eval(&self, x: &[[F; L]; CI]) -> [[F; LO]; CO] {
         self.forward_one(x)
+    }
+}
+
+/// A 2-D convolution with groups, independent kernel, stride and dilation
+/// per axis and padding kinds per axis, declared to give `HO`×`WO`.
+pub struct Conv2dG<
+    const CI: usize,
+    const CO: usize,
+    const CPG: usize,
+    const KH: usize,
+    const KW: usize,
+    const HO: usize,
+    const WO: usize,
+    const SH: usize,
+    const SW: usize,
+    const DH: usize,
+    const DW: usize,
+    PH,
+    PW,
+    F,
+> {
+    /// `[CO][CPG][KH][KW]`, PyTorch's layout.
+    pub weight: [[[[F; KW]; KH]; CPG]; CO],
+    /// `[CO]`.
+    pub bias: [F; CO],
+    padding: core::marker::PhantomData<(PH, PW)>,
+}
+
+impl<
+    const CI: usize,
+    const CO: usize,
+    const CPG: usize,
+    const KH: usize,
+    const KW: usize,
+    const HO: usize,
+    const WO: usize,
+    const SH: usize,
+    const SW: usize,
+    const DH: usize,
+    const DW: usize,
+    PH: Padding,
+    PW: Padding,
+    F: Float,
+> Conv2dG<CI, CO, CPG, KH, KW, HO, WO, SH, SW, DH, DW, PH, PW, F>
+{
+    /// From PyTorch's weight and bias.
+    pub const fn from_weights(weight: [[[[F; KW]; KH]; CPG]; CO], bias: [F; CO]) -> Self {
+        Conv2dG { weight, bias, padding: core::marker::PhantomData }
+    }
+
+    fn axes() -> (AxisGeometry, AxisGeometry) {
+        (
+            AxisGeometry { stride: SH, dilation: DH, before: PH::SPEC.before(DH * (KH - 1)) },
+            AxisGeometry { stride: SW, dilation: DW, before: PW::SPEC.before(DW * (KW - 1)) },
+        )
+    }
+
+    /// The forward pass through the shared plane kernel.
+    pub fn forward_one<const H: usize, const W: usize>(&self, x: &[[[F; W]; H]; CI]) -> [[[F; WO]; HO]; CO] {
+        let per_group = CO / (CI / CPG);
+        let mut y = [[[F::ZERO; WO]; HO]; CO];
+        for (o, (out, kernels)) in y.iter_mut().zip(&self.weight).enumerate() {
+            let first = (o / per_group) * CPG;
+            forward_plane(out, self.bias[o], Self::axes(), CPG, |c| (&x[first + c][..], &kernels[c][..]));
+        }
+        y
+    }
+
+    /// dL/dx, adding dL/dW and dL/db into `grads`.
+    pub fn backward_one<const H: usize, const W: usize>(
+        &self,
+        x: &[[[F; W]; H]; CI],
+        dy: &[[[F; WO]; HO]; CO],
+        grads: &mut Self,
+    ) -> [[[F; W]; H]; CI] {
+        let (rows, cols) = Self::axes();
+        let per_group = CO / (CI / CPG);
+        let mut dx = [[[F::ZERO; W]; H]; CI];
+        for (o, dy_plane) in dy.iter().enumerate() {
+            let first = (o / per_group) * CPG;
+            for (i, dy_row) in dy_plane.iter().enumerate() {
+                for (j, &d) in dy_row.iter().enumerate() {
+                    grads.bias[o] = grads.bias[o] + d;
+                    for c in 0..CPG {
+                        for p in 0..KH {
+                            let Some(r) = rows.source(i, p, H) else { continue };
+                            for q in 0..KW {
+                                let Some(t) = cols.source(j, q, W) else { continue };
+                                let g = &mut grads.weight[o][c][p][q];
+                                *g = *g + d * x[first + c][r][t];
+                                dx[first + c][r][t] = dx[first + c][r][t] + self.weight[o][c][p][q] * d;
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        dx
     }
 }
