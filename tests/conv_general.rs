@@ -108,3 +108,47 @@ fn two_d_cases_match_pytorch() {
     run2::<3, 3, 1, 3, 3, 8, 8, 4, 4, 2, 2, 1, Pad<1>>("conv2d_depthwise_k3_s2_p1");
     run2::<2, 4, 2, 3, 3, 6, 7, 6, 7, 1, 1, 2, Same>("conv2d_dilation2_same");
 }
+
+#[test]
+fn transposed_cases_match_pytorch() {
+    use constnet::layers::conv_general::ConvTranspose2dG;
+    fn run_t<
+        const CI: usize,
+        const CO: usize,
+        const KH: usize,
+        const KW: usize,
+        const H: usize,
+        const W: usize,
+        const HO: usize,
+        const WO: usize,
+        const SH: usize,
+        const SW: usize,
+        const PH: usize,
+        const PW: usize,
+    >(
+        name: &str,
+    ) {
+        let c = case(CONV, name);
+        let weight: [[[[f64; KW]; KH]; CO]; CI] = tensor(&c["params"]["weight"]);
+        let bias: [f64; CO] = tensor(&c["params"]["bias"]);
+        let conv = ConvTranspose2dG::<CI, CO, CO, KH, KW, HO, WO, SH, SW, 1, PH, PW, f64> { weight, bias };
+        let xs: [[[[f64; W]; H]; CI]; 2] = tensor(&c["inputs"]["x"]);
+        let dys: [[[[f64; WO]; HO]; CO]; 2] = tensor(&c["upstream"]["dy"]);
+        let mut grads = ConvTranspose2dG::<CI, CO, CO, KH, KW, HO, WO, SH, SW, 1, PH, PW, f64> {
+            weight: [[[[0.0; KW]; KH]; CO]; CI],
+            bias: [0.0; CO],
+        };
+        let (mut y, mut dx) = (Vec::new(), Vec::new());
+        for (x, dy) in xs.iter().zip(&dys) {
+            y.extend(values(&conv.forward_one(x)));
+            dx.extend(values(&conv.backward_one(x, dy, &mut grads)));
+        }
+        assert_close(&format!("{name} y"), &y, &flat(&c["outputs"]["y"]));
+        assert_close(&format!("{name} dx"), &dx, &flat(&c["grads"]["x"]));
+        assert_close(&format!("{name} dweight"), &values(&grads.weight), &flat(&c["grads"]["weight"]));
+        assert_close(&format!("{name} dbias"), &grads.bias, &flat(&c["grads"]["bias"]));
+    }
+    // A 1-D transposed convolution is a 2-D one of height 1.
+    run_t::<3, 2, 1, 4, 1, 6, 1, 12, 1, 2, 0, 1>("conv_transpose1d_k4_s2_p1");
+    run_t::<2, 3, 3, 3, 4, 4, 8, 8, 2, 2, 1, 1>("conv_transpose2d_k3_s2_op1");
+}

@@ -343,3 +343,114 @@ impl<
         dx
     }
 }
+
+/// The input position that tap `k` of a transposed convolution carries to
+/// output `t` — `t = i·S + k·D − P` solved for `i` — or `None` if no input
+/// lands there.
+#[inline(always)]
+fn transposed_source(t: usize, k: usize, (s, d, p): (usize, usize, usize), len: usize) -> Option<usize> {
+    let shifted = (t + p).checked_sub(k * d)?;
+    (shifted % s == 0).then_some(shifted / s).filter(|&i| i < len)
+}
+
+/// A 2-D transposed convolution (PyTorch's `ConvTranspose2d`, weight
+/// `[CI][OPG][KH][KW]` with `OPG` output channels per group), gathered:
+/// each output is its bias, then the group's input channels, kernel rows
+/// and columns in increasing order, so every output is one fixed sum. The
+/// output size is declared; output padding is what it leaves beyond
+/// `(H − 1)·S − 2P + D·(K − 1) + 1`.
+pub struct ConvTranspose2dG<
+    const CI: usize,
+    const CO: usize,
+    const OPG: usize,
+    const KH: usize,
+    const KW: usize,
+    const HO: usize,
+    const WO: usize,
+    const SH: usize,
+    const SW: usize,
+    const D: usize,
+    const PH: usize,
+    const PW: usize,
+    F,
+> {
+    /// `[CI][OPG][KH][KW]`, PyTorch's layout.
+    pub weight: [[[[F; KW]; KH]; OPG]; CI],
+    /// `[CO]`.
+    pub bias: [F; CO],
+}
+
+impl<
+    const CI: usize,
+    const CO: usize,
+    const OPG: usize,
+    const KH: usize,
+    const KW: usize,
+    const HO: usize,
+    const WO: usize,
+    const SH: usize,
+    const SW: usize,
+    const D: usize,
+    const PH: usize,
+    const PW: usize,
+    F: Float,
+> ConvTranspose2dG<CI, CO, OPG, KH, KW, HO, WO, SH, SW, D, PH, PW, F>
+{
+    /// The forward pass.
+    pub fn forward_one<const H: usize, const W: usize>(&self, x: &[[[F; W]; H]; CI]) -> [[[F; WO]; HO]; CO] {
+        let groups = CO / OPG;
+        let inputs_per_group = CI / groups;
+        let mut y = [[[F::ZERO; WO]; HO]; CO];
+        for (o, plane) in y.iter_mut().enumerate() {
+            let (g, oo) = (o / OPG, o % OPG);
+            for (r, row) in plane.iter_mut().enumerate() {
+                for (t, out) in row.iter_mut().enumerate() {
+                    let mut sum = self.bias[o];
+                    for c in g * inputs_per_group..(g + 1) * inputs_per_group {
+                        for p in 0..KH {
+                            let Some(i) = transposed_source(r, p, (SH, D, PH), H) else { continue };
+                            for q in 0..KW {
+                                let Some(j) = transposed_source(t, q, (SW, D, PW), W) else { continue };
+                                sum = sum + self.weight[c][oo][p][q] * x[c][i][j];
+                            }
+                        }
+                    }
+                    *out = sum;
+                }
+            }
+        }
+        y
+    }
+
+    /// dL/dx, adding dL/dW and dL/db into `grads`.
+    pub fn backward_one<const H: usize, const W: usize>(
+        &self,
+        x: &[[[F; W]; H]; CI],
+        dy: &[[[F; WO]; HO]; CO],
+        grads: &mut Self,
+    ) -> [[[F; W]; H]; CI] {
+        let groups = CO / OPG;
+        let inputs_per_group = CI / groups;
+        let mut dx = [[[F::ZERO; W]; H]; CI];
+        for (o, plane) in dy.iter().enumerate() {
+            let (g, oo) = (o / OPG, o % OPG);
+            for (r, row) in plane.iter().enumerate() {
+                for (t, &d) in row.iter().enumerate() {
+                    grads.bias[o] = grads.bias[o] + d;
+                    for c in g * inputs_per_group..(g + 1) * inputs_per_group {
+                        for p in 0..KH {
+                            let Some(i) = transposed_source(r, p, (SH, D, PH), H) else { continue };
+                            for q in 0..KW {
+                                let Some(j) = transposed_source(t, q, (SW, D, PW), W) else { continue };
+                                let g = &mut grads.weight[c][oo][p][q];
+                                *g = *g + d * x[c][i][j];
+                                dx[c][i][j] = dx[c][i][j] + self.weight[c][oo][p][q] * d;
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        dx
+    }
+}
