@@ -152,3 +152,23 @@ fn transposed_cases_match_pytorch() {
     run_t::<3, 2, 1, 4, 1, 6, 1, 12, 1, 2, 0, 1>("conv_transpose1d_k4_s2_p1");
     run_t::<2, 3, 3, 3, 4, 4, 8, 8, 2, 2, 1, 1>("conv_transpose2d_k3_s2_op1");
 }
+
+#[test]
+fn causal_streaming_has_the_bits_of_the_whole_pass() {
+    use constnet::layers::conv_general::History;
+    let c = case(CONV, "conv1d_causal_k3_d2");
+    let weight: [[[f64; 3]; 2]; 3] = tensor(&c["params"]["weight"]);
+    let bias: [f64; 3] = tensor(&c["params"]["bias"]);
+    let conv = Conv1dG::<2, 3, 2, 3, 12, 1, 2, Causal, f64>::from_weights(weight, bias);
+    let xs: [[[f64; 12]; 2]; 2] = tensor(&c["inputs"]["x"]);
+    for x in &xs {
+        let whole = conv.eval(x);
+        let mut history = History::<2, 4, f64>::EMPTY;
+        for t in 0..12 {
+            let y = conv.step(&[x[0][t], x[1][t]], &mut history);
+            for o in 0..3 {
+                assert_eq!(y[o].to_bits(), whole[o][t].to_bits(), "step {t}, channel {o}");
+            }
+        }
+    }
+}

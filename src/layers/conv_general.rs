@@ -454,3 +454,63 @@ impl<
         dx
     }
 }
+
+/// The last `N` input frames of a streaming causal convolution, a ring
+/// buffer the caller keeps, and how many frames it has seen (frames before
+/// the first are the causal padding: their terms are skipped, as the whole
+/// pass skips them).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct History<const CI: usize, const N: usize, F> {
+    frames: [[F; CI]; N],
+    next: usize,
+    seen: usize,
+}
+
+impl<const CI: usize, const N: usize, F: Float> History<CI, N, F> {
+    /// No frame seen.
+    pub const EMPTY: Self = History { frames: [[F::ZERO; CI]; N], next: 0, seen: 0 };
+
+    /// The frame `lag` steps back (1 = the previous one), if seen.
+    fn back(&self, lag: usize) -> Option<&[F; CI]> {
+        if lag == 0 || lag > self.seen.min(N) {
+            return None;
+        }
+        self.frames.get((self.next + N - lag) % N)
+    }
+
+    fn push(&mut self, frame: [F; CI]) {
+        if let Some(slot) = self.frames.get_mut(self.next) {
+            *slot = frame;
+        }
+        self.next = (self.next + 1) % N.max(1);
+        self.seen = self.seen.saturating_add(1);
+    }
+}
+
+impl<const CI: usize, const CO: usize, const CPG: usize, const K: usize, const LO: usize, const D: usize, F: Float>
+    Conv1dG<CI, CO, CPG, K, LO, 1, D, Causal, F>
+{
+    /// One output frame of the causal convolution for one input frame, with
+    /// the last `N = D·(K − 1)` frames in `history`: the bits of the whole
+    /// pass at that step (the same terms in the same order).
+    pub fn step<const N: usize>(&self, frame: &[F; CI], history: &mut History<CI, N, F>) -> [F; CO] {
+        const { assert!(N == D * (K - 1), "a causal convolution's history holds D·(K − 1) frames") };
+        let per_group = CO / (CI / CPG);
+        let y = core::array::from_fn(|o| {
+            let first = (o / per_group) * CPG;
+            let mut acc = self.bias[o];
+            for (c, kernel) in self.weight[o].iter().enumerate() {
+                for (q, &w) in kernel.iter().enumerate() {
+                    let lag = (K - 1 - q) * D;
+                    let x = if lag == 0 { Some(&frame[first + c]) } else { history.back(lag).map(|f| &f[first + c]) };
+                    if let Some(&x) = x {
+                        acc = acc + w * x;
+                    }
+                }
+            }
+            acc
+        });
+        history.push(*frame);
+        y
+    }
+}
