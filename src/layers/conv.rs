@@ -9,38 +9,9 @@ use core::fmt;
 use rand::Rng;
 
 use crate::layer::SameShape;
+use crate::layers::conv_general::{AxisGeometry, forward_plane};
 use crate::model::{Tensor, TensorMut, weight_and_bias, weight_and_bias_mut, write_array, write_rows};
 use crate::{Backprop, Float, Init, Layer, Layout, Mode, Model, Module, PerSample, Shape};
-
-/// One kernel tap along a line: `acc[j] = acc[j] + w·row[j·S + q − P]` for
-/// every output `j` whose input position lies inside `row` (the others, in
-/// the zero padding, are skipped: they would add zero). Each `acc[j]` is its
-/// own sum, so this vectorises without reordering any of them. The valid `j`
-/// form one range, computed here; slicing with `get` keeps it panic-free.
-#[inline(always)]
-fn tap<F: Float, const S: usize, const P: usize>(acc: &mut [F], row: &[F], q: usize, w: F) {
-    // j·S + q ≥ P: the first output right of the left padding.
-    let first = P.saturating_sub(q).div_ceil(S);
-    // j·S + q < len + P: one past the last output left of the right padding.
-    let end = match (row.len() + P).checked_sub(q + 1) {
-        Some(last) => last / S + 1,
-        None => return,
-    };
-    // The input under output `first` (never below zero: `first·S ≥ P − q`).
-    let start = (first * S + q).saturating_sub(P);
-    let (Some(acc), Some(row)) = (acc.get_mut(first..end.min(acc.len())), row.get(start..)) else {
-        return;
-    };
-    if S == 1 {
-        for (a, &v) in acc.iter_mut().zip(row) {
-            *a = *a + w * v;
-        }
-    } else {
-        for (a, &v) in acc.iter_mut().zip(row.iter().step_by(S)) {
-            *a = *a + w * v;
-        }
-    }
-}
 
 /// A 1-D convolution from `CI` to `CO` channels with kernel size `K`,
 /// stride `S` and zero padding `P` on both ends, declared to produce `LO`
@@ -182,14 +153,13 @@ impl<const CI: usize, const CO: usize, const K: usize, const LO: usize, const S:
     /// padding. Every output gets exactly the terms, in exactly the order,
     /// of the formula above; the pass over `i` vectorises.
     fn forward_one<const L: usize>(&self, x: &[[F; L]; CI]) -> [[F; LO]; CO] {
+        let rows = AxisGeometry { stride: 1, dilation: 1, before: 0 };
+        let cols = AxisGeometry { stride: S, dilation: 1, before: P };
         let mut y = [[F::zero(); LO]; CO];
         for ((acc, kernels), &b) in y.iter_mut().zip(&self.weight).zip(&self.bias) {
-            *acc = [b; LO];
-            for (kernel, row) in kernels.iter().zip(x) {
-                for (k, &w) in kernel.iter().enumerate() {
-                    tap::<F, S, P>(acc, row, k, w);
-                }
-            }
+            forward_plane(core::slice::from_mut(acc), b, (rows, cols), CI, |c| {
+                (core::slice::from_ref(&x[c]), core::slice::from_ref(&kernels[c]))
+            });
         }
         y
     }
@@ -518,20 +488,10 @@ impl<
     /// exactly the order, of the documented sum; the pass over `j`
     /// vectorises.
     fn forward_one<const H: usize, const W: usize>(&self, x: &[[[F; W]; H]; CI]) -> [[[F; WO]; HO]; CO] {
+        let axis = AxisGeometry { stride: S, dilation: 1, before: P };
         let mut y = [[[F::zero(); WO]; HO]; CO];
         for ((out, kernels), &b) in y.iter_mut().zip(&self.weight).zip(&self.bias) {
-            for (i, out_row) in out.iter_mut().enumerate() {
-                let mut acc = [b; WO];
-                for (kernel, plane) in kernels.iter().zip(x) {
-                    for (p, kernel_row) in kernel.iter().enumerate() {
-                        let Some(row) = Self::source::<H>(i, p).and_then(|r| plane.get(r)) else { continue };
-                        for (q, &w) in kernel_row.iter().enumerate() {
-                            tap::<F, S, P>(&mut acc, row, q, w);
-                        }
-                    }
-                }
-                *out_row = acc;
-            }
+            forward_plane(out, b, (axis, axis), CI, |c| (&x[c][..], &kernels[c][..]));
         }
         y
     }

@@ -63,7 +63,7 @@ impl Padding for Causal {
 /// every output whose input lies inside the row (the others are in the
 /// padding and add zero). `offset` is the tap's `q·D`.
 #[inline(always)]
-fn tap<F: Float>(acc: &mut [F], row: &[F], (offset, w): (usize, F), s: usize, before: usize) {
+pub(crate) fn tap<F: Float>(acc: &mut [F], row: &[F], (offset, w): (usize, F), s: usize, before: usize) {
     let first = before.saturating_sub(offset).div_ceil(s);
     let end = match (row.len() + before).checked_sub(offset + 1) {
         Some(last) => last / s + 1,
@@ -73,8 +73,14 @@ fn tap<F: Float>(acc: &mut [F], row: &[F], (offset, w): (usize, F), s: usize, be
     let (Some(acc), Some(row)) = (acc.get_mut(first..end.min(acc.len())), row.get(start..)) else {
         return;
     };
-    for (a, &v) in acc.iter_mut().zip(row.iter().step_by(s)) {
-        *a = *a + w * v;
+    if s == 1 {
+        for (a, &v) in acc.iter_mut().zip(row) {
+            *a = *a + w * v;
+        }
+    } else {
+        for (a, &v) in acc.iter_mut().zip(row.iter().step_by(s)) {
+            *a = *a + w * v;
+        }
     }
 }
 
@@ -105,7 +111,7 @@ impl AxisGeometry {
 /// and every tap row `p` whose input row lies inside the plane adds its taps
 /// `q` to the whole output row at once ([`tap`]).
 #[inline(always)]
-fn forward_plane<'a, F: Float + 'a, const W: usize, const WO: usize, const KW: usize>(
+pub(crate) fn forward_plane<'a, F: Float + 'a, const W: usize, const WO: usize, const KW: usize>(
     out: &mut [[F; WO]],
     bias: F,
     (rows, cols): (AxisGeometry, AxisGeometry),
