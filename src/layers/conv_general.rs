@@ -188,8 +188,8 @@ impl<
     /// taps, in increasing order.
     pub fn forward_one<const L: usize>(&self, x: &[[F; L]; CI]) -> [[F; LO]; CO] {
         const {
-            assert!(CPG > 0 && CI % CPG == 0, "Conv: the groups must divide the input channels");
-            assert!(CO % (CI / CPG) == 0, "Conv: the groups must divide the output channels");
+            assert!(CPG > 0 && CI.is_multiple_of(CPG), "Conv: the groups must divide the input channels");
+            assert!(CO.is_multiple_of(CI / CPG), "Conv: the groups must divide the output channels");
             let extent = D * (K - 1);
             let padded = L + P::SPEC.before(extent) + P::SPEC.after(extent);
             assert!(
@@ -402,6 +402,7 @@ impl<
     F: Float,
 > ConvTranspose2dG<CI, CO, OPG, KH, KW, HO, WO, SH, SW, D, PH, PW, F>
 {
+    #[allow(clippy::needless_range_loop)] // the loops spell out the index formulas
     /// The forward pass.
     pub fn forward_one<const H: usize, const W: usize>(&self, x: &[[[F; W]; H]; CI]) -> [[[F; WO]; HO]; CO] {
         let groups = CO / OPG;
@@ -428,6 +429,7 @@ impl<
         y
     }
 
+    #[allow(clippy::needless_range_loop)] // the loops spell out the index formulas
     /// dL/dx, adding dL/dW and dL/db into `grads`.
     pub fn backward_one<const H: usize, const W: usize>(
         &self,
