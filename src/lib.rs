@@ -185,6 +185,7 @@ pub mod sampling;
 mod sequence;
 mod stack;
 pub mod state;
+mod streaming;
 pub mod train;
 mod values;
 
@@ -201,6 +202,7 @@ pub use layers::{TokenId, TokenOutOfRange};
 pub use mode::{EvalMode, Mode, SingleSampleMode, TrainMode};
 pub use model::{Grads, Layout, Model, ParamKind, Shape, Tensor, TensorMut};
 pub use sequence::Sequence;
+pub use streaming::Streaming;
 pub use values::{LengthMismatch, Values};
 
 // So that the `::constnet::…` paths the derives generate also resolve
@@ -340,10 +342,11 @@ pub mod prelude {
         EarlyStopping, batches, gather, identity_permutation, parse_labeled_csv, shuffle, train_validation_split,
     };
     pub use crate::layers::{
-        AvgPool2d, BatchNorm1d, BatchNorm2d, Bidirectional, Conv1d, Conv2d, Dense, Dropout, Elu, Embedding, Flatten,
-        Gelu, GeluTanh, Gru, Hardswish, Identity, LastStep, LayerNorm, LeakyRelu, LearnedPositions, Lstm, MaxPool1d,
-        MaxPool2d, MeanOverSteps, MultiHeadAttention, PRelu, PerStep, PostNorm, PreNorm, Relu, Residual, Rnn,
-        SharedPRelu, Sigmoid, Silu, SinusoidalPositions, Softmax, Softplus, Stacked, Step, Tanh, TokenId,
+        AvgPool2d, BatchNorm1d, BatchNorm2d, Bidirectional, CausalConv1d, Conv1d, Conv2d, ConvTranspose1d,
+        ConvTranspose2d, Dense, DepthwiseConv1d, DepthwiseConv2d, Dropout, Elu, Embedding, Flatten, Gelu, GeluTanh,
+        Gru, Hardswish, Identity, LastStep, LayerNorm, LeakyRelu, LearnedPositions, Lstm, MaxPool1d, MaxPool2d,
+        MeanOverSteps, MultiHeadAttention, PRelu, PerStep, PostNorm, PreNorm, Relu, Residual, Rnn, SharedPRelu,
+        Sigmoid, Silu, SinusoidalPositions, Softmax, Softplus, Stacked, Step, Tanh, TcnBlock, TokenId,
         TransformerDecoderLayer, TransformerEncoderLayer,
     };
     pub use crate::loss::{bce, bce_with_logits, half_sse, mse, one_hot, softmax_cross_entropy};
@@ -351,7 +354,9 @@ pub mod prelude {
     pub use crate::optim::{Adam, AdamW, LearningRate, Optimizer, RmsProp, Schedule, Scheduled, Sgd, SgdMomentum};
     pub use crate::regularize::Penalty;
     pub use crate::train::{evaluate, train_batch, train_batched, train_epoch, train_epoch_ordered};
-    pub use crate::{Batch, Decoding, EvalMode, Float, Forward, Grads, Incremental, Init, Model, Sequence, TrainMode};
+    pub use crate::{
+        Batch, Decoding, EvalMode, Float, Forward, Grads, Incremental, Init, Model, Sequence, Streaming, TrainMode,
+    };
     // With the `derive` feature, `Model` above is the derive macro too.
     #[cfg(feature = "derive")]
     pub use crate::Sequential;

@@ -382,7 +382,10 @@ fn errors_in_a_cnn_name_the_convolution_the_residual_block_and_the_dense_layer()
     // bytes; BatchNorm2d<4>: weight and bias 16 bytes each; Dense<36, 10>:
     // weight 1440 bytes, bias 40.
     let cases = [
-        (100, "layer 0 (Conv2d<1, 4, 3, 6, 6>), its `weight` (tensor 0), needs 144 bytes but only 100"),
+        (
+            100,
+            "layer 0 (Conv<1, 4, 1, [[f32; 3]; 3], Geometry2d<6, 6>>), its `weight` (tensor 0), needs 144 bytes but only 100",
+        ),
         (170, "layer 1 (BatchNorm2d<4>), its `weight` (tensor 2), needs 16 bytes but only 10"),
         (500, "layer 4 (Dense<36, 10>), its `weight` (tensor 4), needs 1440 bytes but only 308"),
     ];

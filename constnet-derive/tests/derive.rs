@@ -315,7 +315,7 @@ fn nested_structs_and_tuple_fields() {
 
     let mut source = String::new();
     cnn.write_rust(&mut source).unwrap();
-    assert!(source.starts_with("Cnn {\n    conv: (\n    constnet::layers::Conv2d::from_weights("), "{source}");
+    assert!(source.starts_with("Cnn {\n    conv: (\n    constnet::layers::Conv::from_weights("), "{source}");
     assert!(source.contains("encoder: Encoder {\n    fc: constnet::layers::Dense::from_weights("), "{source}");
     syn::parse_str::<syn::ExprStruct>(&source).expect("a struct expression");
 }

@@ -48,8 +48,6 @@ mod activation;
 mod attention;
 mod batch_norm;
 mod conv;
-#[doc(hidden)]
-pub mod conv_general;
 mod dense;
 mod dropout;
 mod embedding;
@@ -64,6 +62,7 @@ pub mod recurrent;
 mod residual;
 mod softmax;
 mod steps;
+mod tcn;
 mod transformer;
 
 pub use activation::{Elu, Gelu, GeluTanh, Hardswish, Identity, LeakyRelu, Relu, Sigmoid, Silu, Softplus, Step, Tanh};
@@ -72,7 +71,10 @@ pub use attention::{
     sdpa_backward, sdpa_forward,
 };
 pub use batch_norm::{BatchNorm1d, BatchNorm2d};
-pub use conv::{Conv1d, Conv2d};
+pub use conv::{
+    CausalConv1d, CausalPad, Conv, Conv1d, Conv2d, ConvTranspose, ConvTranspose1d, ConvTranspose2d, DepthwiseConv1d,
+    DepthwiseConv2d, Geometry1d, Geometry2d, History, Kernel, Pad, PadSpec, Padding, Rows, Same,
+};
 pub use dense::Dense;
 pub use dropout::Dropout;
 pub use embedding::{Embedding, TokenId, TokenOutOfRange};
@@ -87,6 +89,7 @@ pub use residual::Residual;
 pub use softmax::Softmax;
 pub(crate) use softmax::{max_finite_or_first, softmax};
 pub use steps::{LastStep, MeanOverSteps, PerStep};
+pub use tcn::{TcnBlock, TcnState};
 pub use transformer::{
     DecoderTape, EncoderBlocks, FeedForwardBlock, NormPlacement, PostNorm, PreNorm, SelfAttentionBlock,
     TransformerDecoderLayer, TransformerEncoderLayer,
