@@ -15,14 +15,11 @@ pub(crate) const fn groups_fit(ci: usize, co: usize, cpg: usize) -> bool {
 
 /// The compile-time checks of a convolution's groups.
 macro_rules! check_groups {
-    ($ci:expr, $co:expr, $per_group:expr, $what:literal) => {
+    ($ci:expr, $co:expr, $per_group:expr) => {
         assert!(
             groups_fit($ci, $co, $per_group),
-            concat!(
-                "Conv: the groups G = CI/CPG must divide both channel counts: CPG (input channels per group) must \
-                 divide CI, and G must divide CO",
-                $what
-            )
+            "Conv: the groups G = CI/CPG must divide both channel counts: CPG (input channels per group) must \
+             divide CI, and G must divide CO"
         );
     };
 }
@@ -87,7 +84,7 @@ rank_impls!(
     taps [F; K], geometry Geometry1d<LO, S, D, P>,
     input [[F; L]; C] as [[F; L]; CI], output [[F; LO]; CO], rows (L, LO, K),
     check {
-        check_groups!(CI, CO, CPG, "");
+        check_groups!(CI, CO, CPG);
         assert!(
             conv_fits(L, LO, (K, S, D), P::SPEC),
             "Conv: the declared output length LO must be (L + before + after − D·(K − 1) − 1)/S + 1 for the \
@@ -107,7 +104,7 @@ rank_impls!(
     taps [[F; KW]; KH], geometry Geometry2d<HO, WO, SH, SW, DH, DW, PH, PW>,
     input [[[F; W]; H]; C] as [[[F; W]; H]; CI], output [[[F; WO]; HO]; CO], rows (W, WO, KW),
     check {
-        check_groups!(CI, CO, CPG, "");
+        check_groups!(CI, CO, CPG);
         assert!(
             conv_fits(H, HO, (KH, SH, DH), PH::SPEC),
             "Conv: the declared output height HO must be (H + before + after − DH·(KH − 1) − 1)/SH + 1 for the \

@@ -79,10 +79,14 @@ use crate::{Float, Shape};
 ///
 /// ```text
 /// error[E0080]: evaluation panicked: Conv: the declared output height HO must be
-///               (H + before + after − DH·(KH − 1) − 1)/SH + 1 for the input height H
+///               (H + before + after − DH·(KH − 1) − 1)/SH + 1 for the input height H (KH, SH, DH ≥ 1)
 /// note: the above error was encountered while instantiating
-///       `fn <Conv<1, 6, 1, [[f32; 5]; 5], Geometry2d<27, 28>> as Layer<[[[f32; 32]; 32]; 1]>>::eval`
+///       `fn layers::conv::layer::<impl Layer<[[[f32; 32]; 32]; 1]> for Conv<1, 6, 1, [[f32; 5]; 5], Geometry2d<27, 28>>>::eval`
 /// ```
+///
+/// (`Conv2d<1, 6, 5, 27, 28>` is `Conv<1, 6, 1, [[f32; 5]; 5], Geometry2d<27, 28>>`:
+/// 1 input channel per group, a 5×5 kernel, 27×28 declared.) Groups that
+/// do not divide the channels fail the same way.
 ///
 /// The number of input channels is checked by the type system instead: the
 /// layer accepts any `[[[F; W]; H]; C]` that is

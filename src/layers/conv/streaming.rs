@@ -82,7 +82,7 @@ impl<const CI: usize, const CO: usize, const CPG: usize, const K: usize, const L
     /// ```
     pub fn step<const N: usize>(&self, frame: &[F; CI], history: &mut History<CI, N, F>) -> [F; CO] {
         const {
-            check_groups!(CI, CO, CPG, "");
+            check_groups!(CI, CO, CPG);
             assert!(K >= 1 && D >= 1, "Conv::step: the kernel size K and the dilation D must be at least 1");
             assert!(N == D * (K - 1), "Conv::step: a causal convolution's History<CI, N> holds N = D·(K − 1) frames");
         };
