@@ -121,6 +121,31 @@ pub(crate) fn conv_forward<F, X, K, Y, const W: usize, const WO: usize, const KW
     }
 }
 
+/// One output's gradient `d` through one kernel: for every tap `(p, q)`
+/// whose input `(row_of(p), col_of(q))` exists, dW[p][q] += d·x and
+/// dX += w·d, taps in increasing order. Shared by both backward passes,
+/// which differ only in where a tap reads.
+#[inline(always)]
+fn backprop_taps<F: Float, const W: usize, const KW: usize>(
+    d: F,
+    (plane, dplane): (&[[F; W]], &mut [[F; W]]),
+    (kernel, dkernel): (&[[F; KW]], &mut [[F; KW]]),
+    row_of: impl Fn(usize) -> Option<usize>,
+    col_of: impl Fn(usize) -> Option<usize>,
+) {
+    for (p, (taps, dtaps)) in kernel.iter().zip(dkernel).enumerate() {
+        let Some(r) = row_of(p) else { continue };
+        let (Some(row), Some(drow)) = (plane.get(r), dplane.get_mut(r)) else { continue };
+        for (q, (&w, dw)) in taps.iter().zip(dtaps.iter_mut()).enumerate() {
+            let Some(t) = col_of(q) else { continue };
+            if let (Some(&v), Some(dv)) = (row.get(t), drow.get_mut(t)) {
+                *dw = *dw + d * v;
+                *dv = *dv + w * d;
+            }
+        }
+    }
+}
+
 /// A convolution's backward pass: returns nothing, adds dL/dx into `dx`
 /// and dL/dW, dL/db into `dw`, `db`, visiting outputs `o`, `i`, `j`, then
 /// `c`, `p`, `q`, in increasing order.
@@ -148,18 +173,14 @@ pub(crate) fn conv_backward<F, X, K, Y, const W: usize, const WO: usize, const K
                 for (((plane, dplane), kernel), dkernel) in
                     inputs.iter().zip(dinputs.iter_mut()).zip(kernels.as_ref()).zip(dkernels.as_mut())
                 {
-                    let (plane, dplane) = (plane.rows(), dplane.rows_mut());
-                    for (p, (taps, dtaps)) in kernel.rows().iter().zip(dkernel.rows_mut()).enumerate() {
-                        let Some(r) = rows.source(i, p, plane.len()) else { continue };
-                        let (Some(row), Some(drow)) = (plane.get(r), dplane.get_mut(r)) else { continue };
-                        for (q, (&w, dw)) in taps.iter().zip(dtaps.iter_mut()).enumerate() {
-                            let Some(t) = cols.source(j, q, W) else { continue };
-                            if let (Some(&v), Some(dv)) = (row.get(t), drow.get_mut(t)) {
-                                *dw = *dw + d * v;
-                                *dv = *dv + w * d;
-                            }
-                        }
-                    }
+                    let height = plane.rows().len();
+                    backprop_taps(
+                        d,
+                        (plane.rows(), dplane.rows_mut()),
+                        (kernel.rows(), dkernel.rows_mut()),
+                        |p| rows.source(i, p, height),
+                        |q| cols.source(j, q, W),
+                    );
                 }
             }
         }
@@ -244,18 +265,14 @@ pub(crate) fn transposed_backward<F, X, K, Y, const W: usize, const WO: usize, c
                     ) else {
                         continue;
                     };
-                    let (plane, dplane) = (plane.rows(), dplane.rows_mut());
-                    for (p, (taps, dtaps)) in kernel.rows().iter().zip(dkernel.rows_mut()).enumerate() {
-                        let Some(i) = rows.transposed_source(r, p, plane.len()) else { continue };
-                        let (Some(row), Some(drow)) = (plane.get(i), dplane.get_mut(i)) else { continue };
-                        for (q, (&w, dw)) in taps.iter().zip(dtaps.iter_mut()).enumerate() {
-                            let Some(j) = cols.transposed_source(t, q, W) else { continue };
-                            if let (Some(&v), Some(dv)) = (row.get(j), drow.get_mut(j)) {
-                                *dw = *dw + d * v;
-                                *dv = *dv + w * d;
-                            }
-                        }
-                    }
+                    let height = plane.rows().len();
+                    backprop_taps(
+                        d,
+                        (plane.rows(), dplane.rows_mut()),
+                        (kernel.rows(), dkernel.rows_mut()),
+                        |p| rows.transposed_source(r, p, height),
+                        |q| cols.transposed_source(t, q, W),
+                    );
                 }
             }
         }
