@@ -19,6 +19,7 @@ mod support;
 use std::error::Error;
 use std::path::PathBuf;
 
+use constnet::WithoutPaths;
 use constnet::prelude::*;
 use constnet::state::{self, StateEntry};
 use constnet_safetensors::Names;
@@ -39,10 +40,11 @@ fn main() -> Result<(), Box<dyn Error>> {
     // 1. Check and load: every tensor's name, shape and dtype against the type.
     let bytes = std::fs::read(&input).map_err(|e| format!("cannot read {}: {e}", input.display()))?;
     let net = constnet_safetensors::from_bytes::<f32, Cnn>(&bytes, &Names::new())?;
-    println!("from_pytorch: {} ({} bytes) fits {}", input.display(), bytes.len(), core::any::type_name::<Cnn>());
+    let model_type = WithoutPaths(core::any::type_name::<Cnn>());
+    println!("from_pytorch: {} ({} bytes) fits {model_type}", input.display(), bytes.len());
     state::visit(&*net, &mut |path, layer, entry| {
         if let StateEntry::Tensor(tensor) = entry {
-            println!("  {:<10} {:<14} {layer}", path.to_string(), tensor.shape.to_string());
+            println!("  {:<10} {:<14} {}", path.to_string(), tensor.shape.to_string(), WithoutPaths(layer));
         }
     });
 

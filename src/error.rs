@@ -545,8 +545,17 @@ impl fmt::Display for WeightsError {
 impl core::error::Error for WeightsError {}
 
 /// Shows a type name without module paths, `a::b::Dense<4, 3, f32>` as
-/// `Dense<4, 3, f32>` (generic arguments included), without allocating.
-struct WithoutPaths<'a>(&'a str);
+/// `Dense<4, 3, f32>` (generic arguments included), without allocating —
+/// how the library's errors name layers, and how a host tool can too.
+///
+/// ```
+/// use constnet::WithoutPaths;
+///
+/// let name = core::any::type_name::<constnet::layers::Conv2d<1, 8, 3, 6, 6>>();
+/// assert_eq!(WithoutPaths(name).to_string(), "Conv<1, 8, 1, [[f32; 3]; 3], Geometry2d<6, 6>>");
+/// ```
+#[derive(Clone, Copy, Debug)]
+pub struct WithoutPaths<'a>(pub &'a str);
 
 impl fmt::Display for WithoutPaths<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

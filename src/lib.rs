@@ -192,7 +192,7 @@ mod values;
 pub use batch::Batch;
 pub use error::{ClassOutOfRange, InvalidHyperparameter, TrainError};
 pub use error::{CsvError, CsvErrorKind, Excerpt, GatherError, MetricError};
-pub use error::{Unit, WeightsError};
+pub use error::{Unit, WeightsError, WithoutPaths};
 pub use float::Float;
 pub use forward::{Forward, Module, Tape};
 pub use incremental::{ContextFull, Decoding, Incremental, Position};

@@ -63,7 +63,7 @@ fn a_weight_of_the_wrong_shape_names_the_tensor_the_layer_and_both_shapes() {
     }
     assert_eq!(
         error.to_string(),
-        "tensor `0.weight` of layer 0 (`constnet::layers::dense::Dense<64, 32>`) has shape [32, 63] in the file; \
+        "tensor `0.weight` of layer 0 (`Dense<64, 32>`) has shape [32, 63] in the file; \
          the model's type declares [32, 64]"
     );
 }

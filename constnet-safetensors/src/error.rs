@@ -3,6 +3,7 @@
 use std::fmt;
 use std::path::PathBuf;
 
+use constnet::WithoutPaths;
 use safetensors::{Dtype, SafeTensorError};
 
 /// The layer a tensor belongs to, for messages: where it is in the model
@@ -20,8 +21,8 @@ pub struct LayerAt {
 impl fmt::Display for LayerAt {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.path.is_empty() {
-            true => write!(f, "the model's layer `{}`", self.layer_type),
-            false => write!(f, "layer {} (`{}`)", self.path, self.layer_type),
+            true => write!(f, "the model's layer `{}`", WithoutPaths(self.layer_type)),
+            false => write!(f, "layer {} (`{}`)", self.path, WithoutPaths(self.layer_type)),
         }
     }
 }

@@ -73,7 +73,7 @@ pub use attention::{
 pub use batch_norm::{BatchNorm1d, BatchNorm2d};
 pub use conv::{
     CausalConv1d, CausalPad, Conv, Conv1d, Conv2d, ConvTranspose, ConvTranspose1d, ConvTranspose2d, DepthwiseConv1d,
-    DepthwiseConv2d, Geometry1d, Geometry2d, History, Kernel, Pad, PadSpec, Padding, Rows, Same,
+    DepthwiseConv2d, Geometry1d, Geometry2d, History, Kernel, Pad, PadSpec, Padding, Same,
 };
 pub use dense::Dense;
 pub use dropout::Dropout;

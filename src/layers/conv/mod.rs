@@ -19,7 +19,6 @@ use core::fmt;
 use core::marker::PhantomData;
 
 pub use geometry::{CausalPad, Geometry1d, Geometry2d, Pad, PadSpec, Padding, Same};
-pub use plane::Rows;
 pub use streaming::History;
 pub use transposed::{ConvTranspose, ConvTranspose1d, ConvTranspose2d};
 

@@ -10,7 +10,7 @@ use crate::Float;
 
 /// A channel (or a kernel) as rows of `W` values: `[F; W]` is one row,
 /// `[[F; W]; H]` is `H` rows.
-pub trait Rows<F, const W: usize>: Copy {
+pub(crate) trait Rows<F, const W: usize>: Copy {
     /// The rows.
     fn rows(&self) -> &[[F; W]];
     /// The rows, to write.

@@ -87,12 +87,13 @@ impl<const CI: usize, const CO: usize, const CPG: usize, const K: usize, const L
             assert!(N == D * (K - 1), "Conv::step: a causal convolution's History<CI, N> holds N = D·(K − 1) frames");
         };
         let per_group = CO / (CI / CPG);
-        let y = core::array::from_fn(|o| {
+        let mut y = [F::ZERO; CO];
+        for (o, ((out, kernels), &bias)) in y.iter_mut().zip(&self.weight).zip(&self.bias).enumerate() {
             let first = (o / per_group) * CPG;
-            let mut acc = self.bias[o];
+            let mut acc = bias;
             // The whole pass's order: the group's channels, then the taps;
             // tap q of output t reads input t − (K − 1 − q)·D.
-            for (c, kernel) in self.weight[o].iter().enumerate() {
+            for (c, kernel) in kernels.iter().enumerate() {
                 for (q, &w) in kernel.iter().enumerate() {
                     let lag = (K - 1 - q) * D;
                     let frame = if lag == 0 { Some(frame) } else { history.back(lag) };
@@ -101,8 +102,8 @@ impl<const CI: usize, const CO: usize, const CPG: usize, const K: usize, const L
                     }
                 }
             }
-            acc
-        });
+            *out = acc;
+        }
         history.push(frame);
         y
     }
