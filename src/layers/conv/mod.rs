@@ -36,7 +36,7 @@ use crate::{Float, Shape};
 /// | [`Conv2d<CI, CO, K, HO, WO, S, P>`](Conv2d) | `Conv2d(CI, CO, K, S, P)` | `[[F; K]; K]` | [`Geometry2d<HO, WO, S, S, 1, 1, Pad<P>, Pad<P>>`](Geometry2d) |
 /// | [`DepthwiseConv1d<C, K, LO, S, D, P>`](DepthwiseConv1d) | `Conv1d(C, C, K, S, P, D, groups=C)` | `[F; K]` | `Geometry1d<LO, S, D, P>` |
 /// | [`DepthwiseConv2d<C, K, HO, WO, S, P>`](DepthwiseConv2d) | `Conv2d(C, C, K, S, P, groups=C)` | `[[F; K]; K]` | `Geometry2d<HO, WO, S, S, 1, 1, P, P>` |
-/// | [`CausalConv1d<CI, CO, K, D, L>`](CausalConv1d) | `Conv1d(CI, CO, K, dilation=D, padding=D·(K−1))`, last `L` outputs | `[F; K]` | `Geometry1d<L, 1, D, CausalPad>` |
+/// | [`CausalConv1d<CI, CO, K, D, L>`](CausalConv1d) | `Conv1d(CI, CO, K, dilation=D, padding=D·(K−1))`, its first `L` outputs | `[F; K]` | `Geometry1d<L, 1, D, CausalPad>` |
 ///
 /// and anything else — groups, `KH ≠ KW`, one stride or dilation per
 /// axis, `same` padding in 2-D — spelled out:
