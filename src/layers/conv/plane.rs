@@ -209,12 +209,11 @@ pub(crate) fn transposed_forward<F, X, K, Y, const W: usize, const WO: usize, co
     for (o, (out, &b)) in y.iter_mut().zip(bias).enumerate() {
         let (group, within) = (o / groups.outputs, o % groups.outputs);
         let channels = group * groups.inputs..(group + 1) * groups.inputs;
+        let (inputs, kernels) = (x.get(channels.clone()).unwrap_or_default(), weight.get(channels).unwrap_or_default());
         for (r, out_row) in out.rows_mut().iter_mut().enumerate() {
             for (t, out) in out_row.iter_mut().enumerate() {
                 let mut sum = b;
-                for (plane, kernels) in
-                    x.get(channels.clone()).unwrap_or_default().iter().zip(&weight[channels.clone()])
-                {
+                for (plane, kernels) in inputs.iter().zip(kernels) {
                     let (plane, Some(kernel)) = (plane.rows(), kernels.as_ref().get(within)) else { continue };
                     for (p, taps) in kernel.rows().iter().enumerate() {
                         let Some(row) = rows.transposed_source(r, p, plane.len()).and_then(|i| plane.get(i)) else {
