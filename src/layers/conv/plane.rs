@@ -149,7 +149,6 @@ fn backprop_taps<F: Float, const W: usize, const KW: usize>(
 /// A convolution's backward pass: returns nothing, adds dL/dx into `dx`
 /// and dL/dW, dL/db into `dw`, `db`, visiting outputs `o`, `i`, `j`, then
 /// `c`, `p`, `q`, in increasing order.
-#[allow(clippy::too_many_arguments)] // the forward's arguments and their gradients
 #[inline(always)]
 pub(crate) fn conv_backward<F, X, K, Y, const W: usize, const WO: usize, const KW: usize>(
     (x, dx): (&[X], &mut [X]),
@@ -235,7 +234,6 @@ pub(crate) fn transposed_forward<F, X, K, Y, const W: usize, const WO: usize, co
 /// A transposed convolution's backward pass: adds dL/dx into `dx` and
 /// dL/dW, dL/db into `dw`, `db`, visiting outputs `o`, `r`, `t`, then `c`,
 /// `p`, `q`, in increasing order.
-#[allow(clippy::too_many_arguments)] // the forward's arguments and their gradients
 #[inline(always)]
 pub(crate) fn transposed_backward<F, X, K, Y, const W: usize, const WO: usize, const KW: usize>(
     (x, dx): (&[X], &mut [X]),
