@@ -106,7 +106,7 @@ const fn round_half_away(x: f32) -> i32 {
 /// ```
 /// use constnet::quant::{Clamp, Multiplier, OutputStage, SingleRounding};
 ///
-/// let stage = OutputStage::per_tensor(Multiplier::from_scale(0.5).unwrap(), -10, Clamp::FULL);
+/// let stage: OutputStage<1> = OutputStage::per_tensor(Multiplier::from_scale(0.5).unwrap(), -10, Clamp::FULL);
 /// assert_eq!(stage.finish::<SingleRounding>(7, 0), -6); // 3.5 → 4, − 10
 /// assert_eq!(stage.finish::<SingleRounding>(1000, 0), 127);
 /// ```
