@@ -180,6 +180,7 @@ pub mod metrics;
 mod mode;
 mod model;
 pub mod optim;
+pub mod quant;
 pub mod regularize;
 pub mod sampling;
 mod sequence;

@@ -1,0 +1,93 @@
+//! [`QDense`]: TFLite's int8 `FULLY_CONNECTED`.
+
+use core::marker::PhantomData;
+
+use crate::layer::SameShape;
+use crate::quant::{OutputStage, Rounding, SingleRounding};
+use crate::{Layer, Module, PerSample};
+
+/// An int8 fully connected layer from `I` inputs to `O` outputs, TFLite's
+/// `FULLY_CONNECTED` with int8 activations and weights and int32 bias:
+///
+/// `acc[o] = bias[o] + Σᵢ W[o][i]·(x[i] − input_zero_point)`, then the
+/// [`OutputStage`]: requantised per channel (or per tensor) with rounding
+/// `R`, plus the output zero point, clamped to the fused activation's range.
+///
+/// The weight is `[O][I]`, TFLite's layout, symmetric (zero point 0) as
+/// the int8 quantisation spec requires. The accumulator wraps on overflow
+/// (TFLite leaves that undefined; it needs more than 2^16 inputs).
+///
+/// ```
+/// use constnet::prelude::*;
+/// use constnet::quant::{Activation, Clamp, Multiplier, OutputStage, QDense};
+///
+/// const OUT: OutputStage<2> = OutputStage::per_tensor(
+///     match Multiplier::from_scale(0.25) { Ok(m) => m, Err(_) => panic!() },
+///     -128,
+///     Clamp::fused(Activation::Relu, 0.1, -128),
+/// );
+/// static LAYER: QDense<3, 2> = QDense::new([[1, 2, 3], [-4, 5, -6]], [0, 100], -1, OUT);
+/// // x + 1 = [2, 3, 4]: W·(x + 1) + b = [20, 83]; /4 → [5, 21]; − 128.
+/// assert_eq!(LAYER.forward(&[1, 2, 3]), [-123, -107]);
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct QDense<const I: usize, const O: usize, R = SingleRounding> {
+    weight: [[i8; I]; O],
+    bias: [i32; O],
+    input_zero_point: i8,
+    output: OutputStage<O>,
+    rounding: PhantomData<R>,
+}
+
+impl<const I: usize, const O: usize, R: Rounding> QDense<I, O, R> {
+    /// The layer from TFLite-layout weights `[O][I]`, the int32 bias, the
+    /// input's zero point and the output stage. A `const fn`, so a model
+    /// can be a `static` in flash.
+    pub const fn new(weight: [[i8; I]; O], bias: [i32; O], input_zero_point: i8, output: OutputStage<O>) -> Self {
+        const { assert!(I > 0 && O > 0, "a QDense layer needs at least one input and one output") };
+        QDense { weight, bias, input_zero_point, output, rounding: PhantomData }
+    }
+
+    /// The weight, `[O][I]`.
+    pub const fn weight(&self) -> &[[i8; I]; O] {
+        &self.weight
+    }
+
+    /// The bias (scale `input_scale · weight_scale`).
+    pub const fn bias(&self) -> &[i32; O] {
+        &self.bias
+    }
+
+    /// The input zero point.
+    pub const fn input_zero_point(&self) -> i8 {
+        self.input_zero_point
+    }
+
+    /// The output stage.
+    pub const fn output(&self) -> &OutputStage<O> {
+        &self.output
+    }
+}
+
+impl<const I: usize, const O: usize, R> Module for QDense<I, O, R> {}
+
+/// A batch runs sample by sample.
+impl<const I: usize, const O: usize, R> PerSample for QDense<I, O, R> {}
+
+/// Accepts any input and requires it to be [`SameShape`] as `[i8; I]`, so
+/// a stack whose widths do not chain is reported naming both shapes.
+impl<const I: usize, const O: usize, R: Rounding, X: SameShape<[i8; I]>> Layer<X> for QDense<I, O, R> {
+    type Output = [i8; O];
+
+    fn eval(&self, x: &X) -> [i8; O] {
+        let x = x.as_shape();
+        let offset = -(self.input_zero_point as i32);
+        let mut y = [0; O];
+        let channels = self.weight.iter().zip(&self.bias).zip(self.output.multipliers());
+        for (out, ((row, &bias), &m)) in y.iter_mut().zip(channels) {
+            let acc = row.iter().zip(x).fold(bias, |acc, (&w, &v)| acc.wrapping_add(w as i32 * (v as i32 + offset)));
+            *out = self.output.finish_with(R::MODE, acc, m);
+        }
+        y
+    }
+}

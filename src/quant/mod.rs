@@ -1,0 +1,72 @@
+//! Int8 inference bit-exact with TensorFlow Lite's reference kernels (the
+//! arithmetic TFLite Micro uses).
+//!
+//! Activations are int8 with a scale and a zero point, weights int8 and
+//! symmetric (per output channel or per tensor), biases int32 with scale
+//! `input_scale · weight_scale`: TFLite's int8 quantisation spec. Every
+//! layer with a requantisation is generic over its [`Rounding`]:
+//! [`SingleRounding`] or [`DoubleRounding`] (gemmlowp's arithmetic, TFLite
+//! Micro's and CMSIS-NN's default). Each layer's default is what TFLite
+//! 2.21's reference kernel for that operator does, as
+//! `tests/int8_reference.rs` establishes bit for bit: fully connected and
+//! softmax round once, convolution and depthwise convolution twice. For
+//! TFLite Micro or CMSIS-NN, use [`DoubleRounding`] throughout.
+//!
+//! Layouts are TFLite's: a vector is `[i8; N]`, an image NHWC without the
+//! batch, `[[[i8; C]; W]; H]` (height, width, channels), so TFLite's
+//! `RESHAPE` to a vector is [`Flatten`](crate::layers::Flatten), which
+//! flattens row-major. Fully connected weights are `[O][I]`, convolution
+//! weights OHWI `[[[[i8; CI]; KW]; KH]; CO]`, depthwise weights
+//! `[[[i8; CO]; KW]; KH]` (TFLite's `[1][KH][KW][CO]`).
+//!
+//! Layers are built by `const fn`s from the integers a `.tflite` file holds
+//! (weights, biases, zero points) and [`Multiplier`]s derived from its
+//! scales, so a model is a `static` in flash; stacks are tuples, checked at
+//! compile time like the float layers:
+//!
+//! ```
+//! use constnet::prelude::*;
+//! use constnet::quant::{Clamp, Multiplier, OutputStage, QDense};
+//!
+//! const HALF: Multiplier = match Multiplier::from_scale(0.5) { Ok(m) => m, Err(_) => panic!() };
+//! static NET: (QDense<2, 2>, QDense<2, 1>) = (
+//!     QDense::new([[1, 1], [1, -1]], [0, 0], 0, OutputStage::per_tensor(HALF, 0, Clamp::FULL)),
+//!     QDense::new([[2, 1]], [1], 0, OutputStage::per_tensor(HALF, 0, Clamp::FULL)),
+//! );
+//! assert_eq!(NET.forward(&[10, 4]), [9]); // [7, 3] → (2·7 + 3 + 1)/2
+//! ```
+//!
+//! A stack that does not chain does not compile:
+//!
+//! ```compile_fail
+//! use constnet::prelude::*;
+//! use constnet::quant::QDense;
+//!
+//! fn run(net: &(QDense<2, 3>, QDense<4, 1>)) -> [i8; 1] {
+//!     net.forward(&[0, 0]) // a layer taking `[i8; 4]` was given `[i8; 3]`
+//! }
+//! ```
+//!
+//! Nothing here panics on any input: every index is bounded by the
+//! compile-time shapes, accumulators wrap (where TFLite's would overflow)
+//! and requantised values saturate.
+
+mod activation;
+mod conv;
+mod dense;
+mod depthwise;
+mod padding;
+mod pool;
+mod requantize;
+mod reshape;
+mod softmax;
+
+pub use activation::{Activation, Clamp, OutputStage};
+pub use conv::QConv2d;
+pub use dense::QDense;
+pub use depthwise::QDepthwiseConv2d;
+pub use padding::{SamePadding, TflitePadding, Valid};
+pub use pool::{QAvgPool2d, QMaxPool2d};
+pub use requantize::{DoubleRounding, Multiplier, Rounding, RoundingMode, ScaleError, SingleRounding};
+pub use requantize::{multiply_double, multiply_single, rounding_divide_by_pot, saturating_rounding_doubling_high_mul};
+pub use softmax::QSoftmax;

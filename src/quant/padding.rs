@@ -1,0 +1,64 @@
+//! TensorFlow Lite's two paddings, `VALID` and `SAME`, as types, and the
+//! window walk they give a convolution or a pooling along one axis.
+
+/// A TFLite padding kind as a type: [`Valid`] or [`SamePadding`].
+pub trait TflitePadding {
+    /// Whether this is `SAME` padding.
+    const SAME: bool;
+}
+
+/// TFLite's `VALID` padding: no padding; `out = (len − k)/s + 1`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct Valid;
+
+/// TFLite's `SAME` padding: `out = ⌈len / s⌉`, with
+/// `max((out − 1)·s + k − len, 0)` zeros in all, the smaller half before
+/// (top, left) — for stride 1 and an odd kernel, `(k − 1)/2` on each side.
+/// Padded taps contribute nothing (as the input zero point would).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct SamePadding;
+
+impl TflitePadding for Valid {
+    const SAME: bool = false;
+}
+
+impl TflitePadding for SamePadding {
+    const SAME: bool = true;
+}
+
+/// Whether `out` is the output length of a window of `k` taps with stride
+/// `s` over `len` inputs, with `SAME` (`same`) or `VALID` padding.
+pub(crate) const fn fits(len: usize, out: usize, k: usize, s: usize, same: bool) -> bool {
+    if k == 0 || s == 0 || len == 0 || out == 0 {
+        return false;
+    }
+    if same { out == len.div_ceil(s) } else { len >= k && out == (len - k) / s + 1 }
+}
+
+/// One axis of a window walk: output `i`, tap `k` reads input
+/// `i·stride + k − before`.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Walk {
+    stride: usize,
+    before: usize,
+}
+
+impl Walk {
+    /// The walk of `k` taps, stride `s`, from `len` inputs to `out` outputs.
+    pub(crate) const fn new(len: usize, out: usize, k: usize, s: usize, same: bool) -> Walk {
+        let before = if same {
+            let needed = out.saturating_sub(1) * s + k;
+            needed.saturating_sub(len) / 2
+        } else {
+            0
+        };
+        Walk { stride: s, before }
+    }
+
+    /// The input under tap `k` of output `i`, or `None` in the padding of
+    /// an axis of `len` inputs.
+    #[inline(always)]
+    pub(crate) fn source(self, i: usize, k: usize, len: usize) -> Option<usize> {
+        (i * self.stride + k).checked_sub(self.before).filter(|&t| t < len)
+    }
+}
