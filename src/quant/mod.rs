@@ -60,13 +60,15 @@ mod pool;
 mod requantize;
 mod reshape;
 mod softmax;
+mod window;
 
 pub use activation::{Activation, Clamp, OutputStage};
-pub use conv::QConv2d;
+pub use conv::{ConvWeight, Convolution, QConv2d};
 pub use dense::QDense;
 pub use depthwise::QDepthwiseConv2d;
 pub use padding::{SamePadding, TflitePadding, Valid};
-pub use pool::{QAvgPool2d, QMaxPool2d};
+pub use pool::{Average, Max, Pooling, QAvgPool2d, QMaxPool2d, Reduction};
 pub use requantize::{DoubleRounding, Multiplier, Rounding, RoundingMode, ScaleError, SingleRounding};
 pub use requantize::{multiply_double, multiply_single, rounding_divide_by_pot, saturating_rounding_doubling_high_mul};
 pub use softmax::QSoftmax;
+pub use window::{QWindowed, Window2d, WindowGeometry, WindowOp};
