@@ -27,7 +27,7 @@ use crate::quant::{DoubleRounding, OutputStage, Rounding, Valid};
 ///
 /// ```
 /// use constnet::prelude::*;
-/// use constnet::quant::{Clamp, Multiplier, OutputStage, QConv2d, SamePadding};
+/// use constnet::quant::{Clamp, Convolution, Multiplier, OutputStage, QConv2d, QWindowed, SamePadding, Window2d};
 ///
 /// const ONE: Multiplier = match Multiplier::from_scale(1.0) { Ok(m) => m, Err(_) => panic!() };
 /// // A 3×3 box sum over a 3×3 one-channel image, SAME padding.
@@ -35,6 +35,26 @@ use crate::quant::{DoubleRounding, OutputStage, Rounding, Valid};
 /// static BOX: Box = QConv2d::new([[[[1]; 3]; 3]], [0], 0, OutputStage::per_tensor(ONE, 0, Clamp::FULL));
 /// let y = BOX.forward(&[[[1]; 3]; 3]);
 /// assert_eq!(y, [[[4], [6], [4]], [[6], [9], [6]], [[4], [6], [4]]]);
+///
+/// // Grouped: two groups of one input channel (CPG = 1), OHWI weights.
+/// type Grouped = QWindowed<2, 2, Convolution<2, [[[[i8; 1]; 1]; 1]; 2]>, Window2d<1, 1, 1, 1, 1, 1>>;
+/// static G: Grouped = QWindowed::<2, 2, Convolution<2, _>, _>::new(
+///     [[[[2]]], [[[-1]]]],
+///     [0, 0],
+///     0,
+///     OutputStage::per_tensor(ONE, 0, Clamp::FULL),
+/// );
+/// assert_eq!(G.forward(&[[[3, 5]]]), [[[6, -5]]]);
+/// ```
+///
+/// A declared output size that the kernel, stride and padding do not give
+/// fails the build:
+///
+/// ```compile_fail
+/// use constnet::quant::{Clamp, Multiplier, OutputStage, QConv2d};
+///
+/// const ONE: Multiplier = match Multiplier::from_scale(1.0) { Ok(m) => m, Err(_) => panic!() };
+/// static BAD: QConv2d<1, 1, 3, 3, 3, 3, 3, 3> = QConv2d::new([[[[1]; 3]; 3]], [0], 0, OutputStage::per_tensor(ONE, 0, Clamp::FULL));
 /// ```
 pub type QConv2d<
     const CI: usize,

@@ -19,6 +19,13 @@
 //! weights OHWI `[[[[i8; CI]; KW]; KH]; CO]`, depthwise weights
 //! `[[[i8; CO]; KW]; KH]` (TFLite's `[1][KH][KW][CO]`).
 //!
+//! Convolutions, depthwise convolutions and poolings are one layer,
+//! [`QWindowed`], that walks the windows of a [`Window2d`] geometry and
+//! applies a [`WindowOp`] to each: a [`Convolution`] (grouped; its weight
+//! layout, a [`ConvWeight`], tells [`QConv2d`] from [`QDepthwiseConv2d`])
+//! or a [`Pooling`] ([`Max`] or [`Average`]). The familiar names are
+//! aliases of it.
+//!
 //! Layers are built by `const fn`s from the integers a `.tflite` file holds
 //! (weights, biases, zero points) and [`Multiplier`]s derived from its
 //! scales, so a model is a `static` in flash; stacks are tuples, checked at
