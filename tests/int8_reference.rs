@@ -31,8 +31,8 @@ use std::time::Instant;
 
 use constnet::layers::Flatten;
 use constnet::quant::{
-    Activation, Clamp, DoubleRounding, Multiplier, OutputStage, QAvgPool2d, QConv2d, QDense, QDepthwiseConv2d,
-    QMaxPool2d, QSoftmax, Rounding, SamePadding, SingleRounding, TflitePadding, Valid,
+    Activation, Clamp, ConvWeight, Convolution, DoubleRounding, Multiplier, OutputStage, QAvgPool2d, QConv2d, QDense,
+    QDepthwiseConv2d, QMaxPool2d, QSoftmax, QWindowed, Rounding, SamePadding, SingleRounding, Valid, WindowGeometry,
 };
 use constnet::{Forward, Layer};
 use serde::Deserialize;
@@ -81,6 +81,8 @@ struct Reference {
 trait I8s: Sized {
     fn read(values: &mut dyn Iterator<Item = i8>) -> Self;
     fn write(&self, out: &mut Vec<i8>);
+    /// The array lengths, outermost first.
+    fn shape() -> Vec<usize>;
 }
 
 impl I8s for i8 {
@@ -90,6 +92,9 @@ impl I8s for i8 {
     fn write(&self, out: &mut Vec<i8>) {
         out.push(*self);
     }
+    fn shape() -> Vec<usize> {
+        Vec::new()
+    }
 }
 
 impl<T: I8s, const N: usize> I8s for [T; N] {
@@ -98,6 +103,9 @@ impl<T: I8s, const N: usize> I8s for [T; N] {
     }
     fn write(&self, out: &mut Vec<i8>) {
         self.iter().for_each(|x| x.write(out));
+    }
+    fn shape() -> Vec<usize> {
+        [vec![N], T::shape()].concat()
     }
 }
 
@@ -195,50 +203,27 @@ impl Reference {
         QDense::new(weight, bias, self.zero_point(op.inputs[0]), self.output_stage(op))
     }
 
-    #[allow(clippy::type_complexity)]
-    fn conv<
-        const CI: usize,
-        const CO: usize,
-        const KH: usize,
-        const KW: usize,
-        const H: usize,
-        const W: usize,
-        const HO: usize,
-        const WO: usize,
-        P: TflitePadding,
-        R: Rounding,
-    >(
+    /// A `CONV_2D` or `DEPTHWISE_CONV_2D` (whose weight is `[1][KH][KW][CO]`,
+    /// `K` without the leading 1): one builder, as it is one layer.
+    fn conv<const CI: usize, const CO: usize, K: ConvWeight<CI, CO> + I8s, G: WindowGeometry, R: Rounding>(
         &self,
         index: usize,
-    ) -> QConv2d<CI, CO, KH, KW, H, W, HO, WO, 1, 1, P, R> {
-        let op = self.op(index, "CONV_2D");
-        let w: Vec<i8> = self.data(op.inputs[1], &[CO, KH, KW, CI]);
-        let weight = from_flat(&w);
+    ) -> QWindowed<CI, CO, Convolution<CO, K, R>, G> {
+        let op = &self.file.ops[index];
+        let mut shape = K::shape();
+        match op.op.as_str() {
+            "CONV_2D" => {}
+            "DEPTHWISE_CONV_2D" => shape.insert(0, 1),
+            kind => panic!("{}: operator {index} is {kind}, not a convolution", self.name),
+        }
+        let weight = from_flat(&self.data::<i8>(op.inputs[1], &shape));
         let bias = array(self.data::<i32>(op.inputs[2], &[CO]));
-        QConv2d::new(weight, bias, self.zero_point(op.inputs[0]), self.output_stage(op))
-    }
-
-    #[allow(clippy::type_complexity)]
-    fn depthwise<
-        const CI: usize,
-        const CO: usize,
-        const KH: usize,
-        const KW: usize,
-        const H: usize,
-        const W: usize,
-        const HO: usize,
-        const WO: usize,
-        P: TflitePadding,
-        R: Rounding,
-    >(
-        &self,
-        index: usize,
-    ) -> QDepthwiseConv2d<CI, CO, KH, KW, H, W, HO, WO, 1, 1, P, R> {
-        let op = self.op(index, "DEPTHWISE_CONV_2D");
-        let w: Vec<i8> = self.data(op.inputs[1], &[1, KH, KW, CO]);
-        let weight = from_flat(&w);
-        let bias = array(self.data::<i32>(op.inputs[2], &[CO]));
-        QDepthwiseConv2d::new(weight, bias, self.zero_point(op.inputs[0]), self.output_stage(op))
+        QWindowed::<CI, CO, Convolution<CO, K, R>, G>::new(
+            weight,
+            bias,
+            self.zero_point(op.inputs[0]),
+            self.output_stage(op),
+        )
     }
 
     /// A pooling's clamp; input and output share scale and zero point.
@@ -437,7 +422,7 @@ type DwCnn<C, D, R, S> = (
 fn dwcnn<C: Rounding, D: Rounding, R: Rounding, S: Rounding>(r: &Reference) -> DwCnn<C, D, R, S> {
     (
         r.conv(0),
-        r.depthwise(1),
+        r.conv(1),
         r.conv(2),
         QAvgPool2d::new(r.pool_clamp(r.op(3, "AVERAGE_POOL_2D"))),
         Flatten,

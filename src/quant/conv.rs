@@ -1,15 +1,11 @@
-//! [`QConv2d`]: TFLite's int8 `CONV_2D`, NHWC.
+//! [`Convolution`]: TFLite's int8 convolution on each window (grouped, so
+//! depthwise too), its weight layouts ([`ConvWeight`]), and [`QConv2d`],
+//! TFLite's `CONV_2D`, NHWC.
 
 use core::marker::PhantomData;
 
-use crate::layer::SameShape;
-use crate::quant::padding::{Walk, fits};
-use crate::quant::{DoubleRounding, OutputStage, Rounding, TflitePadding, Valid};
-use crate::{Layer, Module, PerSample};
-
-/// The int8 input type of a convolution or pooling: NHWC without the
-/// batch, `H` rows of `W` pixels of `C` channels.
-pub(crate) type Image<const H: usize, const W: usize, const C: usize> = [[[i8; C]; W]; H];
+use crate::quant::window::{QWindowed, Window2d, WindowGeometry, WindowOp};
+use crate::quant::{DoubleRounding, OutputStage, Rounding, Valid};
 
 /// An int8 2-D convolution, TFLite's `CONV_2D` (dilation 1): `CI` input
 /// channels to `CO`, a `KH`×`KW` kernel, an `H`×`W` input to an `HO`×`WO`
@@ -22,14 +18,16 @@ pub(crate) type Image<const H: usize, const W: usize, const C: usize> = [[[i8; C
 /// symmetric and quantised per output channel (or per tensor). Each output
 /// is `bias[o] + Σ W[o][ky][kx][c]·(x[y][x][c] − input_zero_point)` over the
 /// taps inside the image (padding contributes nothing), then the
-/// [`OutputStage`].
+/// [`OutputStage`]. A [`QWindowed`] applying a [`Convolution`]; with a
+/// weight `[[[[i8; CPG]; KW]; KH]; CO]` of `CPG` input channels per group,
+/// the same layer is TFLite's grouped `CONV_2D`.
 ///
 /// The rounding `R` defaults to [`DoubleRounding`]: TFLite 2.21's reference
 /// `CONV_2D` kernel rounds twice (unlike its `FULLY_CONNECTED`).
 ///
 /// ```
 /// use constnet::prelude::*;
-/// use constnet::quant::{Clamp, Multiplier, OutputStage, QConv2d, SamePadding};
+/// use constnet::quant::{Clamp, Convolution, Multiplier, OutputStage, QConv2d, QWindowed, SamePadding, Window2d};
 ///
 /// const ONE: Multiplier = match Multiplier::from_scale(1.0) { Ok(m) => m, Err(_) => panic!() };
 /// // A 3×3 box sum over a 3×3 one-channel image, SAME padding.
@@ -37,10 +35,28 @@ pub(crate) type Image<const H: usize, const W: usize, const C: usize> = [[[i8; C
 /// static BOX: Box = QConv2d::new([[[[1]; 3]; 3]], [0], 0, OutputStage::per_tensor(ONE, 0, Clamp::FULL));
 /// let y = BOX.forward(&[[[1]; 3]; 3]);
 /// assert_eq!(y, [[[4], [6], [4]], [[6], [9], [6]], [[4], [6], [4]]]);
+///
+/// // Grouped: two groups of one input channel (CPG = 1), OHWI weights.
+/// type Grouped = QWindowed<2, 2, Convolution<2, [[[[i8; 1]; 1]; 1]; 2]>, Window2d<1, 1, 1, 1, 1, 1>>;
+/// static G: Grouped = QWindowed::<2, 2, Convolution<2, _>, _>::new(
+///     [[[[2]]], [[[-1]]]],
+///     [0, 0],
+///     0,
+///     OutputStage::per_tensor(ONE, 0, Clamp::FULL),
+/// );
+/// assert_eq!(G.forward(&[[[3, 5]]]), [[[6, -5]]]);
 /// ```
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-#[allow(clippy::type_complexity)] // the shape is the type's parameters
-pub struct QConv2d<
+///
+/// A declared output size that the kernel, stride and padding do not give
+/// fails the build:
+///
+/// ```compile_fail
+/// use constnet::quant::{Clamp, Multiplier, OutputStage, QConv2d};
+///
+/// const ONE: Multiplier = match Multiplier::from_scale(1.0) { Ok(m) => m, Err(_) => panic!() };
+/// static BAD: QConv2d<1, 1, 3, 3, 3, 3, 3, 3> = QConv2d::new([[[[1]; 3]; 3]], [0], 0, OutputStage::per_tensor(ONE, 0, Clamp::FULL));
+/// ```
+pub type QConv2d<
     const CI: usize,
     const CO: usize,
     const KH: usize,
@@ -53,144 +69,126 @@ pub struct QConv2d<
     const SW: usize = 1,
     P = Valid,
     R = DoubleRounding,
-> {
-    weight: [[[[i8; CI]; KW]; KH]; CO],
+> = QWindowed<CI, CO, Convolution<CO, [[[[i8; CI]; KW]; KH]; CO], R>, Window2d<KH, KW, H, W, HO, WO, SH, SW, P>>;
+
+/// A convolution's parameters, what it computes on each window: the
+/// weight `K` (a [`ConvWeight`]), the int32 bias, the input's zero point
+/// and the [`OutputStage`] with rounding `R`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Convolution<const CO: usize, K, R = DoubleRounding> {
+    weight: K,
     bias: [i32; CO],
     input_zero_point: i8,
     output: OutputStage<CO>,
-    marker: PhantomData<(P, R)>,
+    rounding: PhantomData<R>,
 }
 
-impl<
-    const CI: usize,
-    const CO: usize,
-    const KH: usize,
-    const KW: usize,
-    const H: usize,
-    const W: usize,
-    const HO: usize,
-    const WO: usize,
-    const SH: usize,
-    const SW: usize,
-    P: TflitePadding,
-    R: Rounding,
-> QConv2d<CI, CO, KH, KW, H, W, HO, WO, SH, SW, P, R>
+/// A convolution's weight from `CI` input channels to `CO` in one of
+/// TFLite's layouts: OHWI `[[[[i8; CPG]; KW]; KH]; CO]` (`CONV_2D`, with
+/// `CPG` input channels per group: `CI` for an ordinary convolution) or
+/// `[[[i8; CO]; KW]; KH]` (`DEPTHWISE_CONV_2D`'s `[1][KH][KW][CO]`).
+///
+/// Output channel `o` reads the input channels of its group: group
+/// `o / (CO / G)` of `G = CI / CPG` (depthwise: `CPG = 1`).
+pub trait ConvWeight<const CI: usize, const CO: usize> {
+    /// The kernel's height.
+    const KH: usize;
+    /// The kernel's width.
+    const KW: usize;
+    /// Fails to evaluate (at compile time) unless the channels and groups
+    /// fit the layout.
+    const CHECK: ();
+
+    /// Adds kernel tap (`ky`, `kx`) times `pixel + offset` to each output
+    /// channel's accumulator, wrapping.
+    fn accumulate(&self, ky: usize, kx: usize, pixel: &[i8; CI], offset: i32, acc: &mut [i32; CO]);
+}
+
+/// The output channels of each group, `CO / (CI / CPG)` (1 for shapes the
+/// compile-time checks reject, so nothing divides by zero).
+pub(crate) const fn outputs_per_group(ci: usize, co: usize, cpg: usize) -> usize {
+    match ci.checked_div(cpg) {
+        Some(groups) => match co.checked_div(groups) {
+            Some(n) if n > 0 => n,
+            _ => 1,
+        },
+        None => 1,
+    }
+}
+
+/// OHWI, grouped: `CPG` input channels per group.
+impl<const CI: usize, const CO: usize, const CPG: usize, const KH: usize, const KW: usize> ConvWeight<CI, CO>
+    for [[[[i8; CPG]; KW]; KH]; CO]
 {
-    /// The layer from OHWI weights, the int32 bias, the input's zero point
-    /// and the output stage. A `const fn`; the geometry is checked when it
-    /// is evaluated (at compile time in a `const` or `static`).
-    pub const fn new(
-        weight: [[[[i8; CI]; KW]; KH]; CO],
-        bias: [i32; CO],
-        input_zero_point: i8,
-        output: OutputStage<CO>,
-    ) -> Self {
+    const KH: usize = KH;
+    const KW: usize = KW;
+    const CHECK: () = assert!(
+        CI > 0 && CO > 0 && CPG > 0 && CI.is_multiple_of(CPG) && CO.is_multiple_of(CI / CPG),
+        "QConv2d: CPG must divide CI, and the groups CI / CPG must divide CO"
+    );
+
+    #[inline(always)]
+    fn accumulate(&self, ky: usize, kx: usize, pixel: &[i8; CI], offset: i32, acc: &mut [i32; CO]) {
+        let per_group = outputs_per_group(CI, CO, CPG);
+        for (o, (a, filter)) in acc.iter_mut().zip(self).enumerate() {
+            let Some(tap) = filter.get(ky).and_then(|row| row.get(kx)) else { continue };
+            let inputs = pixel.get(o / per_group * CPG..).unwrap_or(&[]);
+            for (&w, &v) in tap.iter().zip(inputs) {
+                *a = a.wrapping_add(w as i32 * (v as i32 + offset));
+            }
+        }
+    }
+}
+
+impl<const CI: usize, const CO: usize, K: ConvWeight<CI, CO>, R, G: WindowGeometry>
+    QWindowed<CI, CO, Convolution<CO, K, R>, G>
+{
+    /// The layer from the weight (OHWI for [`QConv2d`],
+    /// `[KH][KW][CO]` for [`QDepthwiseConv2d`](crate::quant::QDepthwiseConv2d)),
+    /// the int32 bias, the input's zero point and the output stage. A
+    /// `const fn`; the geometry, the channels and the groups are checked
+    /// when it is evaluated (at compile time in a `const` or `static`).
+    pub const fn new(weight: K, bias: [i32; CO], input_zero_point: i8, output: OutputStage<CO>) -> Self {
         const {
-            assert!(CI > 0 && CO > 0, "QConv2d: at least one input and one output channel");
-            assert!(
-                fits(H, HO, KH, SH, P::SAME),
-                "QConv2d: HO is not the output height of this kernel, stride and padding"
-            );
-            assert!(
-                fits(W, WO, KW, SW, P::SAME),
-                "QConv2d: WO is not the output width of this kernel, stride and padding"
-            );
+            let () = K::CHECK;
+            let () = G::CHECK;
+            assert!(K::KH == G::KH && K::KW == G::KW, "the kernel's size is not the window's");
         };
-        QConv2d { weight, bias, input_zero_point, output, marker: PhantomData }
+        QWindowed::with(Convolution { weight, bias, input_zero_point, output, rounding: PhantomData })
     }
 
-    /// The weight, OHWI.
-    pub const fn weight(&self) -> &[[[[i8; CI]; KW]; KH]; CO] {
-        &self.weight
+    /// The weight.
+    pub const fn weight(&self) -> &K {
+        &self.op().weight
     }
 
     /// The bias.
     pub const fn bias(&self) -> &[i32; CO] {
-        &self.bias
+        &self.op().bias
+    }
+
+    /// The input zero point.
+    pub const fn input_zero_point(&self) -> i8 {
+        self.op().input_zero_point
     }
 
     /// The output stage.
     pub const fn output(&self) -> &OutputStage<CO> {
-        &self.output
+        &self.op().output
     }
 }
 
-impl<
-    const CI: usize,
-    const CO: usize,
-    const KH: usize,
-    const KW: usize,
-    const H: usize,
-    const W: usize,
-    const HO: usize,
-    const WO: usize,
-    const SH: usize,
-    const SW: usize,
-    P,
-    R,
-> Module for QConv2d<CI, CO, KH, KW, H, W, HO, WO, SH, SW, P, R>
-{
-}
-
-impl<
-    const CI: usize,
-    const CO: usize,
-    const KH: usize,
-    const KW: usize,
-    const H: usize,
-    const W: usize,
-    const HO: usize,
-    const WO: usize,
-    const SH: usize,
-    const SW: usize,
-    P,
-    R,
-> PerSample for QConv2d<CI, CO, KH, KW, H, W, HO, WO, SH, SW, P, R>
-{
-}
-
-/// Accepts any input [`SameShape`] as `[[[i8; CI]; W]; H]`.
-impl<
-    const CI: usize,
-    const CO: usize,
-    const KH: usize,
-    const KW: usize,
-    const H: usize,
-    const W: usize,
-    const HO: usize,
-    const WO: usize,
-    const SH: usize,
-    const SW: usize,
-    P: TflitePadding,
-    R: Rounding,
-    X: SameShape<Image<H, W, CI>>,
-> Layer<X> for QConv2d<CI, CO, KH, KW, H, W, HO, WO, SH, SW, P, R>
-{
-    type Output = Image<HO, WO, CO>;
-
-    fn eval(&self, x: &X) -> Image<HO, WO, CO> {
-        let x = x.as_shape();
-        let rows = Walk::new(H, HO, KH, SH, P::SAME);
-        let columns = Walk::new(W, WO, KW, SW, P::SAME);
+impl<const CI: usize, const CO: usize, K: ConvWeight<CI, CO>, R: Rounding> WindowOp<CI, CO> for Convolution<CO, K, R> {
+    #[inline]
+    fn apply<'a>(&self, taps: impl Iterator<Item = (usize, usize, &'a [i8; CI])>) -> [i8; CO] {
         let offset = -(self.input_zero_point as i32);
-        let mut y = [[[0; CO]; WO]; HO];
-        for (oy, out_row) in y.iter_mut().enumerate() {
-            for (ox, out_pixel) in out_row.iter_mut().enumerate() {
-                let channels = self.weight.iter().zip(&self.bias).zip(self.output.multipliers());
-                for (out, ((filter, &bias), &m)) in out_pixel.iter_mut().zip(channels) {
-                    let mut acc = bias;
-                    for (ky, filter_row) in filter.iter().enumerate() {
-                        let Some(in_row) = rows.source(oy, ky, H).and_then(|iy| x.get(iy)) else { continue };
-                        for (kx, tap) in filter_row.iter().enumerate() {
-                            let Some(pixel) = columns.source(ox, kx, W).and_then(|ix| in_row.get(ix)) else { continue };
-                            for (&w, &v) in tap.iter().zip(pixel) {
-                                acc = acc.wrapping_add(w as i32 * (v as i32 + offset));
-                            }
-                        }
-                    }
-                    *out = self.output.finish_with(R::MODE, acc, m);
-                }
-            }
+        let mut acc = self.bias;
+        for (ky, kx, pixel) in taps {
+            self.weight.accumulate(ky, kx, pixel, offset, &mut acc);
+        }
+        let mut y = [0; CO];
+        for (out, (&a, &m)) in y.iter_mut().zip(acc.iter().zip(self.output.multipliers())) {
+            *out = self.output.finish_with(R::MODE, a, m);
         }
         y
     }

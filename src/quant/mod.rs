@@ -19,6 +19,13 @@
 //! weights OHWI `[[[[i8; CI]; KW]; KH]; CO]`, depthwise weights
 //! `[[[i8; CO]; KW]; KH]` (TFLite's `[1][KH][KW][CO]`).
 //!
+//! Convolutions, depthwise convolutions and poolings are one layer,
+//! [`QWindowed`], that walks the windows of a [`Window2d`] geometry and
+//! applies a [`WindowOp`] to each: a [`Convolution`] (grouped; its weight
+//! layout, a [`ConvWeight`], tells [`QConv2d`] from [`QDepthwiseConv2d`])
+//! or a [`Pooling`] ([`Max`] or [`Average`]). The familiar names are
+//! aliases of it.
+//!
 //! Layers are built by `const fn`s from the integers a `.tflite` file holds
 //! (weights, biases, zero points) and [`Multiplier`]s derived from its
 //! scales, so a model is a `static` in flash; stacks are tuples, checked at
@@ -60,13 +67,15 @@ mod pool;
 mod requantize;
 mod reshape;
 mod softmax;
+mod window;
 
 pub use activation::{Activation, Clamp, OutputStage};
-pub use conv::QConv2d;
+pub use conv::{ConvWeight, Convolution, QConv2d};
 pub use dense::QDense;
 pub use depthwise::QDepthwiseConv2d;
 pub use padding::{SamePadding, TflitePadding, Valid};
-pub use pool::{QAvgPool2d, QMaxPool2d};
+pub use pool::{Average, Max, Pooling, QAvgPool2d, QMaxPool2d, Reduction};
 pub use requantize::{DoubleRounding, Multiplier, Rounding, RoundingMode, ScaleError, SingleRounding};
 pub use requantize::{multiply_double, multiply_single, rounding_divide_by_pot, saturating_rounding_doubling_high_mul};
 pub use softmax::QSoftmax;
+pub use window::{QWindowed, Window2d, WindowGeometry, WindowOp};
