@@ -38,43 +38,82 @@ section_sizes() {
         END { print flash + 0, ram + 0 }'
 }
 
-# window ELF TARGET START END: instructions executed in [START, END).
+# window ELF TARGET START END LOG: runs the image with the instruction
+# counter, its output in LOG and the counter's in LOG.plugin; fails unless
+# QEMU exits 0 and the outputs equal the host's; prints the instructions
+# executed in [START, END).
 window() {
-    local log=target/logs/plugin.log
-    run_image "$2" "$1" target/logs/report-run.log -plugin "$plugin,start=$3,end=$4" -d plugin -D "$log" ||
-        die "$1 failed under QEMU (see firmware/target/logs/report-run.log)"
-    sed -n 's/.*insns_window=\([0-9-]*\).*/\1/p' "$log"
+    run_image "$2" "$1" "$5" -plugin "$plugin,start=$3,end=$4" -d plugin -D "$5.plugin" ||
+        die "$1 failed under QEMU (see firmware/$5)"
+    compare_outputs "$5" "$(basename "$1")" >/dev/null || die "$1: outputs differ from the host's (see firmware/$5)"
+    sed -n 's/.*insns_window=\([0-9-]*\).*/\1/p' "$5.plugin"
 }
 
 # group N: N with thousands separators (1,234).
 group() { sed ':a;s/\B[0-9]\{3\}\>/,&/;ta' <<<"$1"; }
 
-declare -A result
-echo "| image | board | opt-level | flash (bytes) | static RAM (bytes) | peak stack (bytes) | RAM in total (bytes) | instructions per inference | of which \`infer\` |"
-echo "|---|---|---|---:|---:|---:|---:|---:|---:|"
+# measure IMAGE TARGET PROFILE: the image's row of the table, then a line
+# "FLASH RAM_IN_TOTAL MARKED" for the summaries below. Two runs under the
+# counter (the instruction count does not change what the image does): the
+# first counts the marked window and is also the checked run, whose output
+# gives the peak stack; the second counts from `infer` on.
+measure() {
+    local image=$1 target=$2 profile=$3 file flash ram log stack start end infer marked alone
+    file=$(elf "$target" "$profile" "$image")
+    read -r flash ram < <(section_sizes "$file")
+    log=target/logs/report-$target-$profile-$image.log
+    start=$(symbol_address "$file" constnet_mark_start)
+    end=$(symbol_address "$file" constnet_mark_end)
+    infer=$(function_address "$file" "$(infer_pattern "$image")")
+    marked=$(window "$file" "$target" "$start" "$end" "$log")
+    stack=$(sed -n 's/^stack_peak \([0-9]*\)$/\1/p' "$log")
+    [[ -n $stack ]] || die "$image ($target, $profile): no stack_peak line in firmware/$log"
+    # From infer's first instruction to the end marker: the call
+    # itself, without the markers' bodies and the argument set-up.
+    alone=$(window "$file" "$target" "$infer" "$end" "${log%.log}-infer.log")
+    printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s |\n' "$image" "$(board "$target")" "$(opt_level "$profile")" \
+        "$(group "$flash")" "$(group "$ram")" "$(group "$stack")" "$(group $((ram + stack)))" \
+        "$(group "$marked")" "$(group "$alone")"
+    echo "$flash $((ram + stack)) $marked"
+}
+
+# Every (image, board, opt-level), in the table's order; QEMU runs on one
+# core, so REPORT_JOBS of them (default: the number of cores) run at once,
+# each in a subshell that leaves its output, errors and exit status in
+# target/logs/report-jobs/.
+combos=()
 for image in "${IMAGES[@]}"; do
     for target in "${TARGETS[@]}"; do
         grep -qx "$image" <(images_for "$target") || continue
         for profile in "${PROFILES[@]}"; do
-            file=$(elf "$target" "$profile" "$image")
-            read -r flash ram < <(section_sizes "$file")
-            log=target/logs/report-$target-$profile-$image.log
-            run_image "$target" "$file" "$log" || die "$image ($target, $profile) exited with a failure status; see firmware/$log"
-            compare_outputs "$log" "$image" >/dev/null || die "$image ($target, $profile): outputs differ from the host's"
-            stack=$(sed -n 's/^stack_peak \([0-9]*\)$/\1/p' "$log")
-            start=$(symbol_address "$file" constnet_mark_start)
-            end=$(symbol_address "$file" constnet_mark_end)
-            infer=$(function_address "$file" "$(infer_pattern "$image")")
-            marked=$(window "$file" "$target" "$start" "$end")
-            # From infer's first instruction to the end marker: the call
-            # itself, without the markers' bodies and the argument set-up.
-            alone=$(window "$file" "$target" "$infer" "$end")
-            printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s |\n' "$image" "$(board "$target")" "$(opt_level "$profile")" \
-                "$(group "$flash")" "$(group "$ram")" "$(group "$stack")" "$(group $((ram + stack)))" \
-                "$(group "$marked")" "$(group "$alone")"
-            result[$image,$target,$profile]="$flash $((ram + stack)) $marked"
+            combos+=("$image $target $profile")
         done
     done
+done
+jobs_dir=target/logs/report-jobs
+rm -rf "$jobs_dir"
+mkdir -p "$jobs_dir"
+for i in "${!combos[@]}"; do
+    while (($(jobs -rp | wc -l) >= ${REPORT_JOBS:-$(nproc)})); do wait -n || true; done
+    (
+        trap 'echo $? >"$jobs_dir/$i.status"' EXIT
+        # shellcheck disable=SC2086 # "image target profile"
+        measure ${combos[i]} >"$jobs_dir/$i.out" 2>"$jobs_dir/$i.err"
+    ) &
+done
+wait
+
+declare -A result
+echo "| image | board | opt-level | flash (bytes) | static RAM (bytes) | peak stack (bytes) | RAM in total (bytes) | instructions per inference | of which \`infer\` |"
+echo "|---|---|---|---:|---:|---:|---:|---:|---:|"
+for i in "${!combos[@]}"; do
+    if [[ $(cat "$jobs_dir/$i.status" 2>/dev/null) != 0 ]]; then
+        cat "$jobs_dir/$i.err" >&2
+        die "${combos[i]}: the measurement failed"
+    fi
+    head -1 "$jobs_dir/$i.out"
+    read -r image target profile <<<"${combos[i]}"
+    result[$image,$target,$profile]=$(tail -1 "$jobs_dir/$i.out")
 done
 
 # The targets of issue #4 for the sine image on the Cortex-M4F.
