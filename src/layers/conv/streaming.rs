@@ -86,9 +86,11 @@ impl<const CI: usize, const CO: usize, const CPG: usize, const K: usize, const L
             assert!(K >= 1 && D >= 1, "Conv::step: the kernel size K and the dilation D must be at least 1");
             assert!(N == D * (K - 1), "Conv::step: a causal convolution's History<CI, N> holds N = D·(K − 1) frames");
         };
-        let per_group = CO / (CI / CPG);
         let y = core::array::from_fn(|o| {
-            let first = (o / per_group) * CPG;
+            // A constant divisor: captured from a variable, it leaves a
+            // division-by-zero check (a panic path) in the closure when the
+            // compiler outlines it, as it does on the Cortex-M0.
+            let first = (o / const { CO / (CI / CPG) }) * CPG;
             let mut acc = self.bias[o];
             // The whole pass's order: the group's channels, then the taps;
             // tap q of output t reads input t − (K − 1 − q)·D.
