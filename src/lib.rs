@@ -345,9 +345,9 @@ pub mod prelude {
     pub use crate::layers::{
         AvgPool2d, BatchNorm1d, BatchNorm2d, Bidirectional, CausalConv1d, Conv1d, Conv2d, ConvTranspose1d,
         ConvTranspose2d, Dense, DepthwiseConv1d, DepthwiseConv2d, Dropout, Elu, Embedding, Flatten, Gelu, GeluTanh,
-        Gru, Hardswish, Identity, LastStep, LayerNorm, LeakyRelu, LearnedPositions, Lstm, MaxPool1d, MaxPool2d,
-        MeanOverSteps, MultiHeadAttention, PRelu, PerStep, PostNorm, PreNorm, Relu, Residual, Rnn, SharedPRelu,
-        Sigmoid, Silu, SinusoidalPositions, Softmax, Softplus, Stacked, Step, Tanh, TcnBlock, TokenId,
+        Gru, Hardswish, Identity, LastFrame, LastStep, LayerNorm, LeakyRelu, LearnedPositions, Lstm, MaxPool1d,
+        MaxPool2d, MeanOverSteps, MultiHeadAttention, PRelu, PerStep, PostNorm, PreNorm, Relu, Residual, Rnn,
+        SharedPRelu, Sigmoid, Silu, SinusoidalPositions, Softmax, Softplus, Stacked, Step, Tanh, TcnBlock, TokenId,
         TransformerDecoderLayer, TransformerEncoderLayer,
     };
     pub use crate::loss::{bce, bce_with_logits, half_sse, mse, one_hot, softmax_cross_entropy};

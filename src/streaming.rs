@@ -23,7 +23,10 @@ use crate::{Float, Layer, Values};
 /// [`Conv`](crate::layers::Conv) with [`CausalPad`](crate::layers::CausalPad)
 /// and stride 1; state [`History`](crate::layers::History)), the
 /// element-wise activations (state `()`), [`Residual`] around a streaming
-/// block, and tuple stacks of them — so a temporal convolutional network
+/// block, a classifier's head
+/// ([`LastFrame`](crate::layers::LastFrame) and
+/// [`Dense`](crate::layers::Dense) on the frame, state `()`), and tuple
+/// stacks of them — so a temporal convolutional network
 /// written as a tuple streams with no extra code.
 ///
 /// ```
@@ -93,6 +96,19 @@ elementwise_streams! {
     crate::layers::Hardswish;
     crate::layers::Softplus<F>, F;
     crate::layers::SharedPRelu<F>, F;
+}
+
+/// A dense layer on each frame, with no state: what follows
+/// [`LastFrame`](crate::layers::LastFrame) in a streaming classifier, so
+/// the stack gives the classification of every frame, the last one with
+/// the bits of the whole pass.
+impl<F: Float, const I: usize, const O: usize> Streaming<[F; I], ()> for crate::layers::Dense<I, O, F> {
+    type Frame = [F; O];
+
+    #[inline]
+    fn stream(&self, x: &[F; I], _state: &mut ()) -> [F; O] {
+        self.eval(x)
+    }
 }
 
 /// A stack `(L0, L1, …)` streams each layer's frame into the next, with the

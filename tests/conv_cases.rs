@@ -9,8 +9,9 @@
 //!   largest magnitude in `f32` (the case's values rounded to `f32`);
 //! * a batch gives exactly the bits of per-sample passes;
 //! * finite differences agree with every analytic gradient;
-//! * the causal convolution and a two-block TCN stepped frame by frame give
-//!   exactly the whole-sequence bits, NaN and infinities included.
+//! * the causal convolution, a two-block TCN and a TCN classifier (its
+//!   last frame to a dense head) stepped frame by frame give exactly the
+//!   whole-sequence bits, NaN and infinities included.
 //!
 //! The layers are filled through `Model::tensors_mut` by PyTorch's
 //! state-dict names, so the check covers the names and shapes too. The
@@ -19,7 +20,7 @@
 
 use constnet::layers::{
     CausalConv1d, CausalPad, Conv, ConvTranspose, ConvTranspose1d, ConvTranspose2d, DepthwiseConv1d, DepthwiseConv2d,
-    Geometry1d, Geometry2d, History, Pad, Same, TcnBlock, TcnState,
+    Geometry1d, Geometry2d, History, LastFrame, Pad, Same, TcnBlock, TcnState,
 };
 use constnet::prelude::*;
 use constnet::{Backprop, Layer, Streaming, Values};
@@ -316,6 +317,29 @@ fn a_two_block_tcn_streams_with_the_whole_pass_bits() {
     for (t, frame) in frames(&x32).iter().enumerate() {
         assert_eq!(bits(&tcn32.stream(frame, &mut state)), bits(&whole[t]), "f32 step {t}");
     }
+}
+
+#[test]
+fn a_tcn_classifier_streams_a_classification_of_every_frame() {
+    // Causal layers, the last frame, a dense head: each streamed frame's
+    // output is the head on the whole pass's features at that frame (the
+    // whole pass over the frames so far, by causality), and the last one
+    // has the whole pass's bits.
+    type Features = (CausalConv1d<2, 3, 3, 1, 16, f64>, Relu, TcnBlock<3, 3, 2, 16, f64>);
+    type Classifier =
+        (CausalConv1d<2, 3, 3, 1, 16, f64>, Relu, TcnBlock<3, 3, 2, 16, f64>, LastFrame, Dense<3, 4, f64>);
+    type State = (History<2, 2, f64>, (), TcnState<3, 4, f64>, (), ());
+    let net: Classifier = init(40);
+    let features: Features = (net.0.clone(), Relu, net.2.clone());
+    let x: [[f64; 16]; 2] = support::gradients::Draw(41).fill(Values::ZEROS);
+    let whole = frames(&features.forward(&x));
+    let mut state = State::default();
+    let mut last = [0.0; 4];
+    for (t, frame) in frames(&x).iter().enumerate() {
+        last = net.stream(frame, &mut state);
+        assert_eq!(bits(&last), bits(&net.4.forward(&whole[t])), "step {t}");
+    }
+    assert_eq!(bits(&last), bits(&net.forward(&x)));
 }
 
 #[test]

@@ -1,6 +1,7 @@
 //! Finite-difference gradient checks, in `f64`, for Conv1d, Conv2d,
-//! MaxPool1d, MaxPool2d, AvgPool2d, Flatten, Residual and the activations on
-//! feature maps, alone, batched and stacked into a small CNN.
+//! MaxPool1d, MaxPool2d, AvgPool2d, Flatten, LastFrame, Residual and the
+//! activations on feature maps, alone, batched and stacked into a small CNN
+//! and a small TCN classifier.
 //! (the method and criterion: `tests/support/gradients.rs`).
 //!
 //! Max pooling is piecewise linear: a probe whose stencil moves a window's
@@ -9,6 +10,7 @@
 //! and a probe is skipped if the tape's argmax positions differ anywhere on
 //! its stencil.
 
+use constnet::layers::LastFrame;
 use constnet::prelude::*;
 use constnet::{EvalMode, Model};
 
@@ -89,6 +91,26 @@ fn flatten_gradients() {
     let x = draw.fill(Batch([[[[0.0; 3]; 2]; 2]; 3]));
     let dy = draw.fill(Batch([[0.0; 12]; 3]));
     check_gradients("flatten batched", &Flatten::<12>, &x, &dy, always);
+}
+
+#[test]
+fn last_frame_gradients() {
+    let mut draw = Draw(11);
+    let x = draw.fill([[0.0; 5]; 3]);
+    let dy = draw.fill([0.0; 3]);
+    // Every input is probed; only the last frame's 3 have a gradient.
+    assert_eq!(check_gradients("last frame", &LastFrame, &x, &dy, always), 15);
+    let x = draw.fill(Batch([[[0.0; 4]; 2]; 3]));
+    let dy = draw.fill(Batch([[0.0; 2]; 3]));
+    check_gradients("last frame batched", &LastFrame, &x, &dy, always);
+
+    // A streaming classifier's shape: causal convolutions, the last frame,
+    // a dense head.
+    type Classifier = (CausalConv1d<2, 3, 3, 1, 6, f64>, Tanh, TcnBlock<3, 2, 2, 6, f64>, LastFrame, Dense<3, 2, f64>);
+    let net: Classifier = init(12);
+    let x = draw.fill([[0.0; 6]; 2]);
+    let dy = draw.fill([0.0; 2]);
+    check_gradients("tcn classifier", &net, &x, &dy, always);
 }
 
 #[test]

@@ -21,6 +21,8 @@ use constnet_safetensors::Names;
 mod cnn_digits;
 #[path = "../firmware/src/digits.rs"]
 mod digits;
+#[path = "../firmware/src/keyword_spotting.rs"]
+mod keyword_spotting;
 #[path = "../firmware/src/lstm_digits.rs"]
 mod lstm_digits;
 #[path = "../firmware/src/pytorch_cnn.rs"]
@@ -69,11 +71,11 @@ fn sine_outputs() -> String {
 }
 
 /// The `out` lines of a classifier image, as its `classifier::run` prints
-/// them: the sample's index, then its ten logits' bits.
-fn classifier_outputs<X>(
+/// them: the sample's index, then its logits' bits (ten for the digits).
+fn classifier_outputs<X, const C: usize>(
     test_set: &[([u8; 64], u8)],
     input: impl Fn(&[u8; 64]) -> X,
-    infer: impl Fn(&X) -> [f32; 10],
+    infer: impl Fn(&X) -> [f32; C],
 ) -> String {
     let mut lines = String::new();
     for (k, (raw, _)) in test_set.iter().enumerate() {
@@ -225,6 +227,61 @@ fn the_transformer_image_carries_the_examples_model() {
         })
         .count();
     assert_eq!(correct, 353);
+}
+
+#[test]
+fn keyword_spotting_image_outputs_equal_the_hosts_bit_for_bit() {
+    check_expected(
+        "keyword_spotting",
+        &classifier_outputs(&keyword_spotting::TEST_SET, keyword_spotting::frames, keyword_spotting::infer),
+    );
+}
+
+/// The image streams each clip frame by frame through the whole network;
+/// that gives exactly the whole pass's bits, and the recipe's own streaming
+/// (on the recipe's state type, which is the image's).
+#[test]
+fn the_keyword_spotting_image_streams_the_whole_pass_bits() {
+    let net: &support::keyword_spotting::Kws = &keyword_spotting::NET; // the same type
+    let _: support::keyword_spotting::KwsState = keyword_spotting::KwsState::default();
+    for (raw, _) in &keyword_spotting::TEST_SET {
+        let clip = support::keyword_spotting::clip(raw);
+        let whole = net.forward(&clip).map(f32::to_bits);
+        assert_eq!(keyword_spotting::infer(&keyword_spotting::frames(raw)).map(f32::to_bits), whole);
+        assert_eq!(support::keyword_spotting::stream(net, &clip).map(f32::to_bits), whole);
+    }
+}
+
+/// The keyword-spotting image carries exactly the model
+/// `examples/keyword_spotting.rs` trains (seed 0) and the example's test
+/// split (the generated clips' 8-bit samples and keywords), its frames are
+/// the example's input, and it classifies 301 of the 320 test clips
+/// correctly, as the example reports.
+#[test]
+fn the_keyword_spotting_image_carries_the_examples_model_and_test_split() {
+    use support::keyword_spotting as recipe;
+    let data = recipe::generate().unwrap();
+    let split = support::digits::split(data.samples.len(), 0).unwrap();
+    assert_eq!(split.test.len(), keyword_spotting::TEST_SET.len());
+    for (&index, (raw, label)) in split.test.iter().zip(&keyword_spotting::TEST_SET) {
+        assert_eq!(*raw, data.raw[index]);
+        assert_eq!(usize::from(*label), data.labels[index]);
+        let frames = keyword_spotting::frames(raw);
+        let clip = &data.samples[index].0;
+        assert!((0..keyword_spotting::FRAMES).all(|t| frames[t] == clip.map(|channel| channel[t])));
+    }
+    let trained = recipe::train(&data.samples, &data.labels, &split, 0, |_| {}).unwrap();
+    let mut source = String::new();
+    trained.write_rust(&mut source).unwrap();
+    let file = include_str!("../firmware/src/models/keyword_spotting.rs");
+    assert_eq!(source, file.lines().filter(|line| !line.starts_with("//")).collect::<Vec<_>>().join("\n"));
+    let correct = keyword_spotting::TEST_SET
+        .iter()
+        .filter(|(raw, label)| {
+            keyword_spotting::predicted(&keyword_spotting::infer(&keyword_spotting::frames(raw))) == usize::from(*label)
+        })
+        .count();
+    assert_eq!(correct, 301);
 }
 
 /// The PyTorch-trained CNN the `pytorch_cnn` image compiles in at build
@@ -440,5 +497,6 @@ fn each_image_states_a_budget_its_model_fits() {
     assert_eq!((<pytorch_cnn::PytorchCnn as Model>::BYTES, pytorch_cnn::BUDGET), (6440, 8192));
     let transformer = (<transformer_digits::TransformerDigits as Model>::BYTES, transformer_digits::BUDGET);
     assert_eq!(transformer, (37672, 40960));
+    assert_eq!((<keyword_spotting::Kws as Model>::BYTES, keyword_spotting::BUDGET), (5312, 6144));
     assert_eq!((<tiny_gpt::TinyGpt as Model>::BYTES, tiny_gpt::BUDGET), (118400, 122880));
 }

@@ -90,11 +90,12 @@ pub fn train(data: &Dataset, split: &Split, seed: u64, observe: impl FnMut(Event
     train_classifier(&data.samples, &data.labels, split, seed, EPOCHS, observe)
 }
 
-/// Mean softmax cross-entropy and accuracy of any ten-class classifier
-/// over the samples at `indices`, by inference.
-pub fn measure_classifier<M: Module + Layer<X, Output = [f32; 10]>, X>(
+/// Mean softmax cross-entropy and accuracy of any classifier (of `N`
+/// classes; ten for the digits) over the samples at `indices`, by
+/// inference.
+pub fn measure_classifier<M: Module + Layer<X, Output = [f32; N]>, X, const N: usize>(
     net: &M,
-    samples: &[(X, [f32; 10])],
+    samples: &[(X, [f32; N])],
     labels: &[usize],
     indices: &[usize],
 ) -> Measured {
@@ -107,13 +108,14 @@ pub fn measure_classifier<M: Module + Layer<X, Output = [f32; 10]>, X>(
     Measured { loss: loss / indices.len() as f32, accuracy: correct as f32 / indices.len() as f32 }
 }
 
-/// The digits recipe for any ten-class classifier of samples `X`: a model
+/// The digits recipe for any classifier of samples `X` (of `N` classes;
+/// ten for the digits): a model
 /// initialised with the default scheme from an RNG seeded with `seed`, Adam
 /// [`LEARNING_RATE`], batches of [`BATCH`] samples of `split.train`
 /// reshuffled every epoch by the same RNG, for `epochs` epochs, reporting
 /// each batch and epoch to `observe`.
-pub fn train_classifier<M, X>(
-    samples: &[(X, [f32; 10])],
+pub fn train_classifier<M, X, const N: usize>(
+    samples: &[(X, [f32; N])],
     labels: &[usize],
     split: &Split,
     seed: u64,
@@ -121,14 +123,14 @@ pub fn train_classifier<M, X>(
     observe: impl FnMut(Event),
 ) -> Result<M, Box<dyn Error>>
 where
-    M: Model + Backprop<X, Output = [f32; 10]>,
+    M: Model + Backprop<X, Output = [f32; N]>,
 {
     train_classifier_at(samples, labels, split, seed, (epochs, LEARNING_RATE), observe)
 }
 
 /// [`train_classifier`] for `epochs` epochs with Adam at `learning_rate`.
-pub fn train_classifier_at<M, X>(
-    samples: &[(X, [f32; 10])],
+pub fn train_classifier_at<M, X, const N: usize>(
+    samples: &[(X, [f32; N])],
     labels: &[usize],
     split: &Split,
     seed: u64,
@@ -136,7 +138,7 @@ pub fn train_classifier_at<M, X>(
     mut observe: impl FnMut(Event),
 ) -> Result<M, Box<dyn Error>>
 where
-    M: Model + Backprop<X, Output = [f32; 10]>,
+    M: Model + Backprop<X, Output = [f32; N]>,
 {
     let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed);
     let mut net = M::init(&mut rng);

@@ -71,8 +71,15 @@ impl TrainingDisplay {
     }
 }
 
-/// Prints the test accuracy, the macro F1 and the confusion matrix.
+/// Prints the test accuracy, the macro F1 and the confusion matrix of the
+/// digits.
 pub fn print_test_report(confusion: &ConfusionMatrix<10>) {
+    print_class_report(confusion, "digit");
+}
+
+/// Prints the test accuracy, the macro F1 and the confusion matrix of `N`
+/// classes, each a `what` (the matrix's rows: the true one).
+pub fn print_class_report<const N: usize>(confusion: &ConfusionMatrix<N>, what: &str) {
     println!(
         "\ntest accuracy: {:.2}% ({} of {})",
         100.0 * confusion.accuracy(),
@@ -80,7 +87,7 @@ pub fn print_test_report(confusion: &ConfusionMatrix<10>) {
         confusion.total()
     );
     println!(
-        "macro F1: {:.4}\n\nconfusion matrix (rows: true digit, columns: predicted):\n{confusion}\n",
+        "macro F1: {:.4}\n\nconfusion matrix (rows: true {what}, columns: predicted):\n{confusion}\n",
         confusion.macro_f1()
     );
 }

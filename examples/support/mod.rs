@@ -1,6 +1,7 @@
 //! Host-side helpers shared by the examples: a terminal progress bar for
-//! training, PNG plots of training curves, and the digits recipes (MLP,
-//! CNN and recurrent). They use `std` and live here, outside the library, which stays
+//! training, PNG plots of training curves, the digits recipes (MLP,
+//! CNN, recurrent and transformer), the keyword-spotting one and the tiny
+//! GPT's. They use `std` and live here, outside the library, which stays
 //! `no_std`.
 //!
 //! Use from an example with `mod support;` (the example's directory holds
@@ -13,6 +14,7 @@
 pub mod cnn_digits;
 pub mod digits;
 pub mod display;
+pub mod keyword_spotting;
 pub mod plot;
 pub mod progress;
 pub mod sequence_digits;

@@ -7,7 +7,7 @@
 //! * [`classifier`]: the test-set loop every classifier image runs.
 //! * [`probe`]: the stack's high-water mark and the marker functions between
 //!   which `report.sh` counts the instructions of one inference.
-//! * [`sine`], [`digits`], [`cnn_digits`], [`lstm_digits`], [`transformer_digits`], [`tiny_gpt`], [`pytorch_cnn`], [`xor_train`]: one module per image, named after it, holding
+//! * [`sine`], [`digits`], [`cnn_digits`], [`lstm_digits`], [`transformer_digits`], [`keyword_spotting`], [`tiny_gpt`], [`pytorch_cnn`], [`xor_train`]: one module per image, named after it, holding
 //!   its model type, budget, data and `infer` function. The host test
 //!   `tests/firmware_outputs.rs` compiles these same files, so the host
 //!   computes exactly what the device computes.
@@ -24,6 +24,7 @@ pub mod classifier;
 pub mod cnn_digits;
 pub mod digits;
 pub mod io;
+pub mod keyword_spotting;
 pub mod lstm_digits;
 pub mod panic_canary;
 pub mod probe;

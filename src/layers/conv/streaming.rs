@@ -86,10 +86,12 @@ impl<const CI: usize, const CO: usize, const CPG: usize, const K: usize, const L
             assert!(K >= 1 && D >= 1, "Conv::step: the kernel size K and the dilation D must be at least 1");
             assert!(N == D * (K - 1), "Conv::step: a causal convolution's History<CI, N> holds N = D·(K − 1) frames");
         };
-        let per_group = CO / (CI / CPG);
         let mut y = [F::ZERO; CO];
         for (o, ((out, kernels), &bias)) in y.iter_mut().zip(&self.weight).zip(&self.bias).enumerate() {
-            let first = (o / per_group) * CPG;
+            // A constant divisor: taken from a variable, it leaves a
+            // division-by-zero check (a panic path) where the compiler
+            // cannot see the value, as on the Cortex-M0.
+            let first = (o / const { CO / (CI / CPG) }) * CPG;
             let mut acc = bias;
             // The whole pass's order: the group's channels, then the taps;
             // tap q of output t reads input t − (K − 1 − q)·D.
