@@ -68,8 +68,8 @@ fn tap<F: Float>(acc: &mut [F], row: &[F], (offset, w): (usize, F), s: usize, be
     }
 }
 
-/// The groups' bookkeeping: output channel `o` reads the `per_group` input
-/// channels from `first(o)` on.
+/// The groups' bookkeeping: output channel `o` reads the input channels
+/// [`inputs_of(o)`](Self::inputs_of) of its group.
 #[derive(Clone, Copy)]
 pub(crate) struct Groups {
     /// Input channels per group (`CPG`).
@@ -79,10 +79,14 @@ pub(crate) struct Groups {
 }
 
 impl Groups {
-    /// The first input channel of output channel `o`'s group.
+    /// The input channels of output channel `o`'s group. A range of
+    /// exactly `inputs` channels (not "from the first on"), so that the
+    /// loops over a group's channels have a trip count the compiler knows
+    /// and can unroll, and hoist the kernel's taps out of the rows.
     #[inline(always)]
-    pub(crate) fn first_input(self, o: usize) -> usize {
-        (o / self.outputs) * self.inputs
+    pub(crate) fn inputs_of(self, o: usize) -> core::ops::Range<usize> {
+        let first = (o / self.outputs) * self.inputs;
+        first..first + self.inputs
     }
 }
 
@@ -105,7 +109,7 @@ pub(crate) fn conv_forward<F, X, K, Y, const W: usize, const WO: usize, const KW
     Y: Rows<F, WO>,
 {
     for (o, ((out, kernels), &b)) in y.iter_mut().zip(weight).zip(bias).enumerate() {
-        let inputs = x.get(groups.first_input(o)..).unwrap_or_default();
+        let inputs = x.get(groups.inputs_of(o)).unwrap_or_default();
         for (i, acc) in out.rows_mut().iter_mut().enumerate() {
             *acc = [b; WO];
             for (plane, kernel) in inputs.iter().zip(kernels.as_ref()) {
@@ -164,8 +168,8 @@ pub(crate) fn conv_backward<F, X, K, Y, const W: usize, const WO: usize, const K
     Y: Rows<F, WO>,
 {
     for (o, (((dy, kernels), dkernels), db)) in dy.iter().zip(weight).zip(dw).zip(db).enumerate() {
-        let first = groups.first_input(o);
-        let (Some(inputs), Some(dinputs)) = (x.get(first..), dx.get_mut(first..)) else { continue };
+        let channels = groups.inputs_of(o);
+        let (Some(inputs), Some(dinputs)) = (x.get(channels.clone()), dx.get_mut(channels)) else { continue };
         for (i, dy_row) in dy.rows().iter().enumerate() {
             for (j, &d) in dy_row.iter().enumerate() {
                 *db = *db + d;
