@@ -65,39 +65,6 @@ impl<X: Values, S, Block: Streaming<X, S, Frame = X>> Streaming<X, S> for Residu
     }
 }
 
-/// The frame through an element-wise layer: `Layer::eval`.
-macro_rules! elementwise_streams {
-    ($($layer:ty $(, $g:ident)?;)*) => {$(
-        /// Frame by frame, as on a whole sequence.
-        impl<$($g: Float,)? X> Streaming<X, ()> for $layer
-        where
-            Self: Layer<X>,
-        {
-            type Frame = <Self as Layer<X>>::Output;
-
-            #[inline]
-            fn stream(&self, x: &X, _state: &mut ()) -> Self::Frame {
-                self.eval(x)
-            }
-        }
-    )*};
-}
-
-elementwise_streams! {
-    crate::layers::Sigmoid;
-    crate::layers::Tanh;
-    crate::layers::Relu;
-    crate::layers::Identity;
-    crate::layers::LeakyRelu<F>, F;
-    crate::layers::Elu<F>, F;
-    crate::layers::Silu;
-    crate::layers::Gelu;
-    crate::layers::GeluTanh;
-    crate::layers::Hardswish;
-    crate::layers::Softplus<F>, F;
-    crate::layers::SharedPRelu<F>, F;
-}
-
 /// A dense layer on each frame, with no state: what follows
 /// [`LastFrame`](crate::layers::LastFrame) in a streaming classifier, so
 /// the stack gives the classification of every frame, the last one with

@@ -72,6 +72,7 @@ pub use attention::{
     sdpa_backward, sdpa_forward,
 };
 pub use batch_norm::{BatchNorm1d, BatchNorm2d};
+pub(crate) use conv::Axis;
 pub use conv::{
     CausalConv1d, CausalPad, Conv, Conv1d, Conv2d, ConvTranspose, ConvTranspose1d, ConvTranspose2d, DepthwiseConv1d,
     DepthwiseConv2d, Geometry1d, Geometry2d, History, Kernel, Pad, PadSpec, Padding, Same,

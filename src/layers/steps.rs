@@ -236,6 +236,19 @@ macro_rules! elementwise_on_sequences {
                 self.eval(x)
             }
         }
+
+        /// Frame by frame, as on a whole feature map.
+        impl<$($g: Float,)? X> crate::Streaming<X, ()> for $layer
+        where
+            Self: Layer<X>,
+        {
+            type Frame = <Self as Layer<X>>::Output;
+
+            #[inline]
+            fn stream(&self, x: &X, _state: &mut ()) -> Self::Frame {
+                self.eval(x)
+            }
+        }
     };
 }
 

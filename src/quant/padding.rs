@@ -1,6 +1,8 @@
 //! TensorFlow Lite's two paddings, `VALID` and `SAME`, as types, and the
 //! window walk they give a convolution or a pooling along one axis.
 
+use crate::layers::Axis;
+
 /// A TFLite padding kind as a type: [`Valid`] or [`SamePadding`].
 pub trait TflitePadding {
     /// Whether this is `SAME` padding.
@@ -35,30 +37,11 @@ pub(crate) const fn fits(len: usize, out: usize, k: usize, s: usize, same: bool)
     if same { out == len.div_ceil(s) } else { len >= k && out == (len - k) / s + 1 }
 }
 
-/// One axis of a window walk: output `i`, tap `k` reads input
-/// `i·stride + k − before`.
-#[derive(Clone, Copy, Debug)]
-pub(crate) struct Walk {
-    stride: usize,
-    before: usize,
-}
-
-impl Walk {
-    /// The walk of `k` taps, stride `s`, from `len` inputs to `out` outputs.
-    pub(crate) const fn new(len: usize, out: usize, k: usize, s: usize, same: bool) -> Walk {
-        let before = if same {
-            let needed = out.saturating_sub(1) * s + k;
-            needed.saturating_sub(len) / 2
-        } else {
-            0
-        };
-        Walk { stride: s, before }
-    }
-
-    /// The input under tap `k` of output `i`, or `None` in the padding of
-    /// an axis of `len` inputs.
-    #[inline(always)]
-    pub(crate) fn source(self, i: usize, k: usize, len: usize) -> Option<usize> {
-        (i * self.stride + k).checked_sub(self.before).filter(|&t| t < len)
-    }
+/// One axis of a window walk of `k` taps, stride `s`, from `len` inputs to
+/// `out` outputs: the convolutions' [`Axis`] (dilation 1), with TFLite's
+/// zeros before for `SAME` — `max((out − 1)·s + k − len, 0)/2`, which for
+/// a stride above 1 is not PyTorch's `same`.
+pub(crate) const fn walk(len: usize, out: usize, k: usize, s: usize, same: bool) -> Axis {
+    let before = if same { (out.saturating_sub(1) * s + k).saturating_sub(len) / 2 } else { 0 };
+    Axis { stride: s, dilation: 1, before }
 }

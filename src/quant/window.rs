@@ -5,7 +5,7 @@
 use core::marker::PhantomData;
 
 use crate::layer::SameShape;
-use crate::quant::padding::{Walk, fits};
+use crate::quant::padding::{fits, walk};
 use crate::quant::{TflitePadding, Valid};
 use crate::{Layer, Module, PerSample};
 
@@ -122,8 +122,8 @@ impl<
 
     fn eval(&self, x: &X) -> Image<HO, WO, CO> {
         let x = x.as_shape();
-        let rows = Walk::new(H, HO, KH, SH, P::SAME);
-        let columns = Walk::new(W, WO, KW, SW, P::SAME);
+        let rows = walk(H, HO, KH, SH, P::SAME);
+        let columns = walk(W, WO, KW, SW, P::SAME);
         let mut y = [[[0; CO]; WO]; HO];
         for (oy, out_row) in y.iter_mut().enumerate() {
             for (ox, out) in out_row.iter_mut().enumerate() {

@@ -18,6 +18,7 @@ mod transposed;
 use core::fmt;
 use core::marker::PhantomData;
 
+pub(crate) use geometry::Axis;
 pub use geometry::{CausalPad, Geometry1d, Geometry2d, Pad, PadSpec, Padding, Same};
 pub use streaming::History;
 pub use transposed::{ConvTranspose, ConvTranspose1d, ConvTranspose2d};
