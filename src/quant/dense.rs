@@ -1,9 +1,12 @@
 //! [`QDense`]: TFLite's int8 `FULLY_CONNECTED`.
 
+use core::fmt;
 use core::marker::PhantomData;
 
 use crate::layer::SameShape;
-use crate::quant::{OutputStage, Rounding, SingleRounding};
+use crate::quant::checks;
+use crate::quant::rust_source::{Literal, write_output_stage};
+use crate::quant::{LoadError, Operator, OperatorKind, OutputStage, QuantizedModel, Role, Rounding, SingleRounding};
 use crate::{Layer, Module, PerSample};
 
 /// An int8 fully connected layer from `I` inputs to `O` outputs, TFLite's
@@ -89,5 +92,39 @@ impl<const I: usize, const O: usize, R: Rounding, X: SameShape<[i8; I]>> Layer<X
             *out = self.output.finish_with(R::MODE, acc, m);
         }
         y
+    }
+}
+
+/// One `FULLY_CONNECTED` operator: input `[1, I]` int8, weight `[O, I]`
+/// int8 symmetric (per tensor or per output channel, axis 0), bias `[O]`
+/// int32 (or none), output `[1, O]` int8; fused NONE, RELU or RELU6.
+impl<const I: usize, const O: usize, R: Rounding> QuantizedModel for QDense<I, O, R> {
+    const OPERATORS: usize = 1;
+
+    fn operator_kind(position: usize) -> Option<OperatorKind> {
+        (position == 0).then_some(OperatorKind::FullyConnected)
+    }
+
+    fn from_operators(operators: &[Operator<'_>]) -> Result<Self, LoadError> {
+        let op = checks::single(operators, OperatorKind::FullyConnected)?;
+        let (input_scale, input_zero_point) = checks::activation(op, Role::Input, &op.input, &[1, I])?;
+        let output = checks::activation(op, Role::Output, &op.output, &[1, O])?;
+        let weight_tensor = checks::required(op, Role::Weight, op.weight.as_ref())?;
+        let mut weight = [[0; I]; O];
+        checks::int8_data(op, Role::Weight, weight_tensor, &[O, I], weight.as_flattened_mut())?;
+        let scales = checks::weight_scales::<O>(op, weight_tensor, 0)?;
+        let bias = checks::bias::<O>(op)?;
+        let stage = checks::output_stage(op, input_scale, &scales, output)?;
+        Ok(QDense { weight, bias, input_zero_point, output: stage, rounding: PhantomData })
+    }
+
+    fn write_rust<W: fmt::Write>(&self, out: &mut W) -> fmt::Result {
+        out.write_str("constnet::quant::QDense::new(")?;
+        self.weight.write_literal(out)?;
+        out.write_str(", ")?;
+        self.bias.write_literal(out)?;
+        write!(out, ", {}, ", self.input_zero_point)?;
+        write_output_stage(out, &self.output)?;
+        out.write_char(')')
     }
 }

@@ -59,13 +59,18 @@
 //! and requantised values saturate.
 
 mod activation;
+mod checks;
 mod conv;
 mod dense;
 mod depthwise;
+mod graph;
+mod load_error;
+mod model;
 mod padding;
 mod pool;
 mod requantize;
 mod reshape;
+mod rust_source;
 mod softmax;
 mod window;
 
@@ -73,6 +78,9 @@ pub use activation::{Activation, Clamp, OutputStage};
 pub use conv::{ConvWeight, Convolution, QConv2d};
 pub use dense::QDense;
 pub use depthwise::QDepthwiseConv2d;
+pub use graph::{ElementType, FusedActivation, Operator, OperatorKind, Options, Padding, Quantization, Tensor};
+pub use load_error::{Dims, LoadError, LoadErrorKind, Role};
+pub use model::{QuantizedModel, load};
 pub use padding::{SamePadding, TflitePadding, Valid};
 pub use pool::{Average, Max, Pooling, QAvgPool2d, QMaxPool2d, Reduction};
 pub use requantize::{DoubleRounding, Multiplier, Rounding, RoundingMode, ScaleError, SingleRounding};

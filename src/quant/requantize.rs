@@ -201,6 +201,27 @@ impl Multiplier {
         Ok(out)
     }
 
+    /// Multipliers from their raw parts `(multiplier, shift)`, as
+    /// [`new`](Multiplier::new) takes them: what Rust source written by
+    /// [`QuantizedModel::write_rust`](crate::quant::QuantizedModel::write_rust)
+    /// builds an output stage from.
+    ///
+    /// # Errors
+    ///
+    /// [`ScaleError::OutOfRange`] for the first pair out of range.
+    pub const fn from_parts<const O: usize>(parts: [(i32, i32); O]) -> Result<[Multiplier; O], ScaleError> {
+        let mut out = [Multiplier::ZERO; O];
+        let mut o = 0;
+        while o < O {
+            match Multiplier::new(parts[o].0, parts[o].1) {
+                Ok(m) => out[o] = m,
+                Err(e) => return Err(e),
+            }
+            o += 1;
+        }
+        Ok(out)
+    }
+
     /// The fixed-point multiplier `m`, Q0.31.
     pub const fn multiplier(self) -> i32 {
         self.multiplier
