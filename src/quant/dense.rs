@@ -6,7 +6,9 @@ use core::marker::PhantomData;
 use crate::layer::SameShape;
 use crate::quant::checks;
 use crate::quant::rust_source::{Literal, write_output_stage};
-use crate::quant::{LoadError, Operator, OperatorKind, OutputStage, QuantizedModel, Role, Rounding, SingleRounding};
+use crate::quant::{
+    LoadError, Operator, OperatorKind, OutputStage, QuantizedModel, Role, Rounding, SingleRounding, WriteRust,
+};
 use crate::{Layer, Module, PerSample};
 
 /// An int8 fully connected layer from `I` inputs to `O` outputs, TFLite's
@@ -117,7 +119,9 @@ impl<const I: usize, const O: usize, R: Rounding> QuantizedModel for QDense<I, O
         let stage = checks::output_stage(op, input_scale, &scales, output)?;
         Ok(QDense { weight, bias, input_zero_point, output: stage, rounding: PhantomData })
     }
+}
 
+impl<const I: usize, const O: usize, R> WriteRust for QDense<I, O, R> {
     fn write_rust<W: fmt::Write>(&self, out: &mut W) -> fmt::Result {
         out.write_str("constnet::quant::QDense::new(")?;
         self.weight.write_literal(out)?;

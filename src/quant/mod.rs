@@ -80,7 +80,7 @@ pub use dense::QDense;
 pub use depthwise::QDepthwiseConv2d;
 pub use graph::{ElementType, FusedActivation, Operator, OperatorKind, Options, Padding, Quantization, Tensor};
 pub use load_error::{Dims, LoadError, LoadErrorKind, Role};
-pub use model::{QuantizedModel, load};
+pub use model::{QuantizedModel, WriteRust, load};
 pub use padding::{SamePadding, TflitePadding, Valid};
 pub use pool::{Average, Max, Pooling, QAvgPool2d, QMaxPool2d, Reduction};
 pub use requantize::{DoubleRounding, Multiplier, Rounding, RoundingMode, ScaleError, SingleRounding};

@@ -18,7 +18,7 @@ use crate::quant::load_error::{LoadError, LoadErrorKind};
 ///
 /// ```
 /// use constnet::prelude::*;
-/// use constnet::quant::{Clamp, Multiplier, OutputStage, QDense, QuantizedModel};
+/// use constnet::quant::{Clamp, Multiplier, OutputStage, QDense, WriteRust};
 ///
 /// const HALF: Multiplier = match Multiplier::from_scale(0.5) { Ok(m) => m, Err(_) => panic!() };
 /// let net: (QDense<2, 1>,) = (QDense::new([[3, -4]], [7], -1, OutputStage::per_tensor(HALF, 2, Clamp::FULL)),);
@@ -27,7 +27,7 @@ use crate::quant::load_error::{LoadError, LoadErrorKind};
 /// assert!(source.starts_with("(\n    constnet::quant::QDense::new([[3, -4]], [7], -1, "));
 /// # Ok::<(), std::fmt::Error>(())
 /// ```
-pub trait QuantizedModel: Sized {
+pub trait QuantizedModel: WriteRust + Sized {
     /// How many TFLite operators this is.
     const OPERATORS: usize;
 
@@ -43,7 +43,11 @@ pub trait QuantizedModel: Sized {
     ///
     /// A [`LoadError`] naming the first operator that does not fit, and why.
     fn from_operators(operators: &[Operator<'_>]) -> Result<Self, LoadError>;
+}
 
+/// An int8 layer, or a stack of them, written as Rust source: what an
+/// imported or quantised model becomes for firmware.
+pub trait WriteRust {
     /// Writes a Rust expression that builds this model in a `const` or
     /// `static` context, every value exact, so firmware can `include!` it.
     ///
@@ -88,7 +92,9 @@ impl<L0: QuantizedModel> QuantizedModel for (L0,) {
     fn from_operators(operators: &[Operator<'_>]) -> Result<Self, LoadError> {
         Ok((L0::from_operators(operators)?,))
     }
+}
 
+impl<L0: WriteRust> WriteRust for (L0,) {
     fn write_rust<W: fmt::Write>(&self, out: &mut W) -> fmt::Result {
         out.write_str("(\n    ")?;
         self.0.write_rust(out)?;
@@ -141,7 +147,9 @@ macro_rules! quantized_tuple {
                     },
                 )+))
             }
+        }
 
+        impl<$($L: WriteRust),+> WriteRust for ($($L,)+) {
             fn write_rust<W: fmt::Write>(&self, out: &mut W) -> fmt::Result {
                 out.write_str("(\n")?;
                 $(
