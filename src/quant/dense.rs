@@ -38,7 +38,10 @@ use crate::{Layer, Module, PerSample};
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct QDense<const I: usize, const O: usize, R = SingleRounding> {
     weight: [[i8; I]; O],
-    bias: [i32; O],
+    /// `bias[o] − input_zero_point·Σᵢ W[o][i]`, wrapping: the input's zero
+    /// point folded into the bias once, so each multiply-accumulate is
+    /// `W·x` alone (integer sums in any order give the same bits).
+    folded_bias: [i32; O],
     input_zero_point: i8,
     output: OutputStage<O>,
     rounding: PhantomData<R>,
@@ -50,7 +53,13 @@ impl<const I: usize, const O: usize, R: Rounding> QDense<I, O, R> {
     /// can be a `static` in flash.
     pub const fn new(weight: [[i8; I]; O], bias: [i32; O], input_zero_point: i8, output: OutputStage<O>) -> Self {
         const { assert!(I > 0 && O > 0, "a QDense layer needs at least one input and one output") };
-        QDense { weight, bias, input_zero_point, output, rounding: PhantomData }
+        let mut folded_bias = bias;
+        let mut o = 0;
+        while o < O {
+            folded_bias[o] = folded_bias[o].wrapping_sub((input_zero_point as i32).wrapping_mul(row_sum(&weight[o])));
+            o += 1;
+        }
+        QDense { weight, folded_bias, input_zero_point, output, rounding: PhantomData }
     }
 
     /// The weight, `[O][I]`.
@@ -59,8 +68,14 @@ impl<const I: usize, const O: usize, R: Rounding> QDense<I, O, R> {
     }
 
     /// The bias (scale `input_scale · weight_scale`).
-    pub const fn bias(&self) -> &[i32; O] {
-        &self.bias
+    pub const fn bias(&self) -> [i32; O] {
+        let mut bias = self.folded_bias;
+        let mut o = 0;
+        while o < O {
+            bias[o] = bias[o].wrapping_add((self.input_zero_point as i32).wrapping_mul(row_sum(&self.weight[o])));
+            o += 1;
+        }
+        bias
     }
 
     /// The input zero point.
@@ -86,11 +101,10 @@ impl<const I: usize, const O: usize, R: Rounding, X: SameShape<[i8; I]>> Layer<X
 
     fn eval(&self, x: &X) -> [i8; O] {
         let x = x.as_shape();
-        let offset = -(self.input_zero_point as i32);
         let mut y = [0; O];
-        let channels = self.weight.iter().zip(&self.bias).zip(self.output.multipliers());
+        let channels = self.weight.iter().zip(&self.folded_bias).zip(self.output.multipliers());
         for (out, ((row, &bias), &m)) in y.iter_mut().zip(channels) {
-            let acc = row.iter().zip(x).fold(bias, |acc, (&w, &v)| acc.wrapping_add(w as i32 * (v as i32 + offset)));
+            let acc = row.iter().zip(x).fold(bias, |acc, (&w, &v)| acc.wrapping_add(w as i32 * v as i32));
             *out = self.output.finish_with(R::MODE, acc, m);
         }
         y
@@ -117,18 +131,29 @@ impl<const I: usize, const O: usize, R: Rounding> QuantizedModel for QDense<I, O
         let scales = checks::weight_scales::<O>(op, weight_tensor, 0)?;
         let bias = checks::bias::<O>(op)?;
         let stage = checks::output_stage(op, input_scale, &scales, output)?;
-        Ok(QDense { weight, bias, input_zero_point, output: stage, rounding: PhantomData })
+        Ok(QDense::new(weight, bias, input_zero_point, stage))
     }
 }
 
-impl<const I: usize, const O: usize, R> WriteRust for QDense<I, O, R> {
+impl<const I: usize, const O: usize, R: Rounding> WriteRust for QDense<I, O, R> {
     fn write_rust<W: fmt::Write>(&self, out: &mut W) -> fmt::Result {
         out.write_str("constnet::quant::QDense::new(")?;
         self.weight.write_literal(out)?;
         out.write_str(", ")?;
-        self.bias.write_literal(out)?;
+        self.bias().write_literal(out)?;
         write!(out, ", {}, ", self.input_zero_point)?;
         write_output_stage(out, &self.output)?;
         out.write_char(')')
     }
+}
+
+/// `Σᵢ row[i]`, wrapping (it cannot overflow for fewer than 2^24 inputs).
+const fn row_sum<const I: usize>(row: &[i8; I]) -> i32 {
+    let mut sum = 0_i32;
+    let mut i = 0;
+    while i < I {
+        sum = sum.wrapping_add(row[i] as i32);
+        i += 1;
+    }
+    sum
 }

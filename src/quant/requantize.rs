@@ -244,10 +244,23 @@ impl Multiplier {
 /// undefined) saturates.
 #[inline]
 pub const fn multiply_single(x: i32, multiplier: Multiplier) -> i32 {
-    let total_shift = 31 - multiplier.shift as i32; // 1..=62
-    let round = 1_i64 << (total_shift - 1);
-    let result = (x as i64 * multiplier.multiplier as i64 + round) >> total_shift;
-    saturate_i32(result)
+    let product = x as i64 * multiplier.multiplier as i64;
+    let shift = multiplier.shift as i32;
+    if shift < 0 {
+        // The usual case (a scale below 1/2), in 32-bit operations: the
+        // total shift 31 − e is 32 + r, and adding 2^(31 + r) then shifting
+        // is adding 2^(r − 1) to the high word then shifting it by r (the
+        // low word only carries for r = 0). |x·m| < 2^62, so the high word
+        // is below 2^30 in size: nothing overflows or saturates. A generic
+        // 64-bit shift by a variable amount costs a Cortex-M4 about three
+        // times as many instructions.
+        let high = (product >> 32) as i32;
+        let r = (-1 - shift) as u32; // 0..=30
+        if r == 0 { high + ((product as u32) >> 31) as i32 } else { (high + (1 << (r - 1))) >> r }
+    } else {
+        let total_shift = 31 - shift; // 1..=31
+        saturate_i32((product + (1_i64 << (total_shift - 1))) >> total_shift)
+    }
 }
 
 /// `x · m · 2^(e − 31)` rounded twice, as gemmlowp's (and TFLite Micro's
@@ -322,6 +335,40 @@ pub(crate) const fn saturate_i32(x: i64) -> i32 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// TFLite's single rounding as it is written: one 64-bit rounding shift.
+    fn single_reference(x: i32, m: Multiplier) -> i32 {
+        let total_shift = 31 - m.shift();
+        saturate_i32((x as i64 * m.multiplier() as i64 + (1_i64 << (total_shift - 1))) >> total_shift)
+    }
+
+    #[test]
+    fn single_rounding_equals_the_64_bit_formula() {
+        let mut state = 0x9e37_79b9_7f4a_7c15_u64;
+        let mut next = || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        let edges = [i32::MIN, i32::MIN + 1, -65_536, -3, -2, -1, 0, 1, 2, 3, 65_535, i32::MAX - 1, i32::MAX];
+        for shift in -31..=30 {
+            for multiplier in [1 << 30, (1 << 30) + 1, 1_518_500_250, i32::MAX - 1, i32::MAX] {
+                let m = Multiplier::new(multiplier, shift).unwrap();
+                for x in edges.into_iter().chain((0..2_000).map(|_| next() as i32)) {
+                    assert_eq!(multiply_single(x, m), single_reference(x, m), "x {x}, m {multiplier}, shift {shift}");
+                }
+                // Exact ties: x·m = (2k + 1)·2^(30 − e) for some k.
+                for k in -3_i64..3 {
+                    let tie = (2 * k + 1) << (30 - shift).min(62);
+                    if tie % multiplier as i64 == 0 {
+                        let x = (tie / multiplier as i64) as i32;
+                        assert_eq!(multiply_single(x, m), single_reference(x, m));
+                    }
+                }
+            }
+        }
+    }
 
     fn m(multiplier: i32, shift: i32) -> Multiplier {
         Multiplier::new(multiplier, shift).unwrap()
