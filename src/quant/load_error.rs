@@ -293,8 +293,14 @@ impl LoadError {
 
 impl fmt::Display for LoadError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "operator {}: ", self.operator)?;
-        match self.kind {
+        write!(f, "operator {}: {}", self.operator, self.kind)
+    }
+}
+
+/// What does not fit, without the operator: "its weight has shape …".
+impl fmt::Display for LoadErrorKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match *self {
             LoadErrorKind::WrongOperator { expected, found } => {
                 write!(f, "the file has {found} where the model type has {expected}")
             }
