@@ -312,3 +312,61 @@ fn an_unsupported_activation_and_a_dilation_are_refused() {
     let TfliteError::Layer { error: e, .. } = &error else { panic!("{error:?}") };
     assert_eq!(e.kind, LoadErrorKind::Dilation { found: [2, 1] });
 }
+
+/// The reference depthwise CNN's type.
+type DwCnn = (
+    QConv2d<1, 8, 3, 3, 8, 8, 8, 8, 1, 1, SamePadding>,
+    constnet::quant::QDepthwiseConv2d<8, 8, 3, 3, 8, 8, 8, 8, 1, 1, SamePadding>,
+    QConv2d<8, 16, 1, 1, 8, 8, 8, 8>,
+    constnet::quant::QAvgPool2d<16, 2, 2, 8, 8, 4, 4>,
+    Flatten<256>,
+    QDense<256, 10>,
+    constnet::quant::QSoftmax<10>,
+);
+
+fn dwcnn_model() -> fb::Model {
+    let bytes = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/data/int8/digits_dwcnn.tflite")).unwrap();
+    fb::Model::try_from(fb::ModelRef::read_as_root(&bytes).unwrap()).unwrap()
+}
+
+#[test]
+fn a_wrong_depth_multiplier_and_softmax_output_are_refused() {
+    let mut model = dwcnn_model();
+    assert!(constnet_tflite::load::<DwCnn>(&write(&model)).is_ok(), "the rewritten reference loads");
+    let Some(fb::BuiltinOptions::DepthwiseConv2DOptions(options)) = &mut operator(&mut model, 1).builtin_options else {
+        panic!("the depthwise convolution has DepthwiseConv2DOptions")
+    };
+    options.depth_multiplier = 2;
+    let error = constnet_tflite::load::<DwCnn>(&write(&model)).unwrap_err();
+    let TfliteError::Layer { error: e, kind, .. } = &error else { panic!("{error:?}") };
+    assert_eq!((e.operator, *kind), (1, Some(OperatorKind::DepthwiseConv2d)));
+    assert_eq!(e.kind, LoadErrorKind::DepthMultiplier { expected: 1, found: 2 });
+
+    // A softmax whose output is not TFLite's 1/256, −128.
+    let mut model = dwcnn_model();
+    let out = operator_output(&model, 6);
+    let tensor = &mut model.subgraphs.as_mut().unwrap()[0].tensors.as_mut().unwrap()[out];
+    tensor.quantization.as_mut().unwrap().scale = Some(vec![0.5]);
+    let error = constnet_tflite::load::<DwCnn>(&write(&model)).unwrap_err();
+    let TfliteError::Layer { error: e, .. } = &error else { panic!("{error:?}") };
+    assert_eq!((e.operator, e.kind), (6, LoadErrorKind::Requantization { tensor: Role::Output }));
+    assert_names(&error, "operator 6 (SOFTMAX)", &tensor_name(&model, out));
+
+    // A reshape whose input holds another number of elements than N.
+    type Short = (
+        QConv2d<1, 8, 3, 3, 8, 8, 8, 8, 1, 1, SamePadding>,
+        constnet::quant::QDepthwiseConv2d<8, 8, 3, 3, 8, 8, 8, 8, 1, 1, SamePadding>,
+        QConv2d<8, 16, 1, 1, 8, 8, 8, 8>,
+        constnet::quant::QAvgPool2d<16, 2, 2, 8, 8, 4, 4>,
+        Flatten<128>,
+        QDense<128, 10>,
+        constnet::quant::QSoftmax<10>,
+    );
+    let error = constnet_tflite::load::<Short>(&write(&dwcnn_model())).unwrap_err();
+    let TfliteError::Layer { error: e, .. } = &error else { panic!("{error:?}") };
+    assert_eq!(
+        (e.operator, e.kind),
+        (4, LoadErrorKind::Elements { tensor: Role::Input, expected: 128, found: Dims::new(&[1, 4, 4, 16]) })
+    );
+    assert!(error.to_string().contains("256 elements"), "{error}");
+}
