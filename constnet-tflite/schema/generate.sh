@@ -1,6 +1,9 @@
 #!/bin/sh
 # Regenerates src/schema_generated.rs from schema/schema.fbs, TensorFlow
-# Lite's flatbuffer schema (Apache-2.0, kept verbatim with its header).
+# Lite's flatbuffer schema (Apache-2.0, kept verbatim with its header):
+# tensorflow/compiler/mlir/lite/schema/schema.fbs as the tflite-micro
+# repository carries it at commit 90b983c2b3f1480642e040bbd2ddb37b998f3424
+# (schema version 3d). Also writes src/builtin_names.rs from it.
 # CI and builds do not run this: the generated file is committed.
 #
 # Needs planus-cli at the version of the `planus` dependency in Cargo.toml
