@@ -2,13 +2,13 @@
 //! for bit: the four models of `tests/data/int8/` (copied from the shared
 //! reference set), every operator's output for every test input.
 //!
-//! Each model's layers are built from its JSON tensor list by a small
-//! generic builder (`Reference::dense`, `conv`, …): weights, biases, zero
-//! points and multipliers all come from the file; only the layer *types*
-//! (the shapes, which are compile-time) are written here. Each layer is run
-//! on the reference's own input tensor and must give the reference's output
-//! tensor exactly; then the whole stack runs end to end against
-//! `q_outputs`.
+//! Each model is loaded from its `.tflite` file by `constnet-tflite` into
+//! its named type: weights, biases, zero points, multipliers, paddings,
+//! strides and fused activations all come from the file; only the layer
+//! *types* (the shapes, which are compile-time) are written here. Each
+//! layer is run on the reference's own input tensor (from the JSON) and
+//! must give the reference's output tensor exactly; then the whole stack
+//! runs end to end against `q_outputs`.
 //!
 //! Which rounding TFLite 2.21's reference kernels use differs by operator,
 //! whatever the files' `_conventions` say (single rounding everywhere):
@@ -19,22 +19,19 @@
 //! defaults follow the reference per layer; these tests pin it, and check
 //! that the other rounding differs somewhere by at most one unit.
 //!
-//! The JSON lists no operator options, so two things are inferred and
-//! checked by the outputs matching: the padding (from the shapes: 8×8 → 6×6
-//! under a 3×3 kernel is VALID, 8×8 → 8×8 SAME) and the fused activation
-//! (from the converter's tensor names, `…/Relu` or `…/Relu6`; on these
-//! models, whose activations have zero point −128 and ReLU6 a scale of
-//! 6/255, the clamps equal the full int8 range anyway).
+//! The JSON gives the same tensors by index as the `.tflite` file, and the
+//! input's and output's quantisation, which the import must report.
 
 use std::collections::HashMap;
 use std::time::Instant;
 
 use constnet::layers::Flatten;
 use constnet::quant::{
-    Activation, Clamp, ConvWeight, Convolution, DoubleRounding, Multiplier, OutputStage, QAvgPool2d, QConv2d, QDense,
-    QDepthwiseConv2d, QMaxPool2d, QSoftmax, QWindowed, Rounding, SamePadding, SingleRounding, Valid, WindowGeometry,
+    DoubleRounding, Multiplier, QAvgPool2d, QConv2d, QDense, QDepthwiseConv2d, QMaxPool2d, QSoftmax, QuantizedModel,
+    SamePadding, SingleRounding, Valid,
 };
 use constnet::{Forward, Layer};
+use constnet_tflite::Affine;
 use serde::Deserialize;
 
 #[derive(Deserialize)]
@@ -51,6 +48,8 @@ struct File {
 #[derive(Deserialize)]
 struct Io {
     index: usize,
+    scale: f32,
+    zero_point: i8,
 }
 
 #[derive(Deserialize)]
@@ -63,10 +62,7 @@ struct Op {
 #[derive(Deserialize)]
 struct Tensor {
     name: String,
-    shape: Vec<usize>,
     scales: Vec<f64>,
-    zero_points: Vec<i64>,
-    data: Option<Vec<i64>>,
 }
 
 /// One model's reference file, and what the checks counted.
@@ -81,8 +77,6 @@ struct Reference {
 trait I8s: Sized {
     fn read(values: &mut dyn Iterator<Item = i8>) -> Self;
     fn write(&self, out: &mut Vec<i8>);
-    /// The array lengths, outermost first.
-    fn shape() -> Vec<usize>;
 }
 
 impl I8s for i8 {
@@ -92,9 +86,6 @@ impl I8s for i8 {
     fn write(&self, out: &mut Vec<i8>) {
         out.push(*self);
     }
-    fn shape() -> Vec<usize> {
-        Vec::new()
-    }
 }
 
 impl<T: I8s, const N: usize> I8s for [T; N] {
@@ -103,9 +94,6 @@ impl<T: I8s, const N: usize> I8s for [T; N] {
     }
     fn write(&self, out: &mut Vec<i8>) {
         self.iter().for_each(|x| x.write(out));
-    }
-    fn shape() -> Vec<usize> {
-        [vec![N], T::shape()].concat()
     }
 }
 
@@ -122,12 +110,6 @@ fn flat<T: I8s>(t: &T) -> Vec<i8> {
     out
 }
 
-fn array<T: Copy + Default, const N: usize>(values: impl IntoIterator<Item = T>) -> [T; N] {
-    let v: Vec<T> = values.into_iter().collect();
-    assert_eq!(v.len(), N, "tensor size");
-    std::array::from_fn(|k| v[k])
-}
-
 impl Reference {
     fn load(name: &'static str) -> Reference {
         let path = format!("{}/tests/data/int8/{name}.json", env!("CARGO_MANIFEST_DIR"));
@@ -136,10 +118,20 @@ impl Reference {
         Reference { name, file, tensors_compared: 0, values_compared: 0 }
     }
 
-    fn op(&self, index: usize, kind: &str) -> &Op {
-        let op = &self.file.ops[index];
-        assert_eq!(op.op, kind, "{}: operator {index}", self.name);
-        op
+    /// The model `M` from the `.tflite` file beside the JSON; its input's
+    /// and output's quantisation must be the JSON's.
+    fn model<M: QuantizedModel>(&self) -> M {
+        let path = format!("{}/tests/data/int8/{}.tflite", env!("CARGO_MANIFEST_DIR"), self.name);
+        let imported = constnet_tflite::load_file::<M>(&path).unwrap_or_else(|e| panic!("{}: {e}", self.name));
+        let (input, output) = (&self.file.input, &self.file.output);
+        assert_eq!(imported.input, Affine { scale: input.scale, zero_point: input.zero_point }, "{}", self.name);
+        assert_eq!(imported.output, Affine { scale: output.scale, zero_point: output.zero_point }, "{}", self.name);
+        imported.model
+    }
+
+    /// Asserts that operator `index` is a `kind`, as the model type says.
+    fn op(&self, index: usize, kind: &str) {
+        assert_eq!(self.file.ops[index].op, kind, "{}: operator {index}", self.name);
     }
 
     fn tensor(&self, index: i64) -> &Tensor {
@@ -150,94 +142,6 @@ impl Reference {
         let t = self.tensor(index);
         assert_eq!(t.scales.len(), 1, "{}: a per-tensor scale", t.name);
         t.scales[0] as f32 // the file's scales are f32 values, exactly
-    }
-
-    fn zero_point(&self, index: i64) -> i8 {
-        i8::try_from(self.tensor(index).zero_points[0]).unwrap()
-    }
-
-    fn data<T: TryFrom<i64>>(&self, index: i64, shape: &[usize]) -> Vec<T>
-    where
-        T::Error: std::fmt::Debug,
-    {
-        let t = self.tensor(index);
-        assert_eq!(t.shape, shape, "{}: shape", t.name);
-        t.data.as_ref().unwrap().iter().map(|&v| T::try_from(v).unwrap()).collect()
-    }
-
-    /// The fused activation, from the converter's name of the output tensor.
-    fn activation(&self, index: usize) -> Activation {
-        let name = &self.file.tensors[index].name;
-        if name.contains("Relu6") {
-            Activation::Relu6
-        } else if name.contains("Relu") {
-            Activation::Relu
-        } else {
-            Activation::None
-        }
-    }
-
-    /// The output stage of a convolution or fully connected operator whose
-    /// per-channel weight scales lie along `O`.
-    fn output_stage<const O: usize>(&self, op: &Op) -> OutputStage<O> {
-        let (input, weight, bias, out) = (op.inputs[0], op.inputs[1], op.inputs[2], op.outputs[0] as i64);
-        let weight_scales = &self.tensor(weight).scales;
-        let scales: [f32; O] = match weight_scales.len() {
-            1 => [weight_scales[0] as f32; O],
-            _ => array(weight_scales.iter().map(|&s| s as f32)),
-        };
-        // The bias scale is input · weight, in f32, as the converter wrote it.
-        for (o, &s) in self.tensor(bias).scales.iter().enumerate() {
-            assert_eq!(s as f32, self.scale(input) * scales[o.min(O - 1)], "{}: bias scale {o}", self.name);
-        }
-        let multipliers = Multiplier::per_channel(self.scale(input), &scales, self.scale(out)).unwrap();
-        let clamp = Clamp::fused(self.activation(op.outputs[0]), self.scale(out), self.zero_point(out));
-        OutputStage::per_channel(multipliers, self.zero_point(out), clamp)
-    }
-
-    fn dense<const I: usize, const O: usize, R: Rounding>(&self, index: usize) -> QDense<I, O, R> {
-        let op = self.op(index, "FULLY_CONNECTED");
-        let w: Vec<i8> = self.data(op.inputs[1], &[O, I]);
-        let weight = std::array::from_fn(|o| std::array::from_fn(|i| w[o * I + i]));
-        let bias = array(self.data::<i32>(op.inputs[2], &[O]));
-        QDense::new(weight, bias, self.zero_point(op.inputs[0]), self.output_stage(op))
-    }
-
-    /// A `CONV_2D` or `DEPTHWISE_CONV_2D` (whose weight is `[1][KH][KW][CO]`,
-    /// `K` without the leading 1): one builder, as it is one layer.
-    fn conv<const CI: usize, const CO: usize, K: ConvWeight<CI, CO> + I8s, G: WindowGeometry, R: Rounding>(
-        &self,
-        index: usize,
-    ) -> QWindowed<CI, CO, Convolution<CO, K, R>, G> {
-        let op = &self.file.ops[index];
-        let mut shape = K::shape();
-        match op.op.as_str() {
-            "CONV_2D" => {}
-            "DEPTHWISE_CONV_2D" => shape.insert(0, 1),
-            kind => panic!("{}: operator {index} is {kind}, not a convolution", self.name),
-        }
-        let weight = from_flat(&self.data::<i8>(op.inputs[1], &shape));
-        let bias = array(self.data::<i32>(op.inputs[2], &[CO]));
-        QWindowed::<CI, CO, Convolution<CO, K, R>, G>::new(
-            weight,
-            bias,
-            self.zero_point(op.inputs[0]),
-            self.output_stage(op),
-        )
-    }
-
-    /// A pooling's clamp; input and output share scale and zero point.
-    fn pool_clamp(&self, op: &Op) -> Clamp {
-        let (input, out) = (op.inputs[0], op.outputs[0] as i64);
-        assert_eq!((self.scale(input), self.zero_point(input)), (self.scale(out), self.zero_point(out)));
-        Clamp::fused(self.activation(op.outputs[0]), self.scale(out), self.zero_point(out))
-    }
-
-    fn softmax<const N: usize, R: Rounding>(&self, index: usize) -> QSoftmax<N, R> {
-        let op = self.op(index, "SOFTMAX");
-        let out = op.outputs[0] as i64;
-        assert_eq!((self.scale(out), self.zero_point(out)), (1.0 / 256.0, -128));
-        QSoftmax::new(self.scale(op.inputs[0])).unwrap()
     }
 
     /// Tensor `index` for test input `n`.
@@ -308,7 +212,18 @@ impl Reference {
         self.values_compared += self.samples() * self.file.q_outputs[0].len();
     }
 
+    /// Asserts every operator's output and the end-to-end output were
+    /// compared for every test input, and prints the counts.
     fn report(&self, double: &[(usize, usize, i32)]) {
+        assert_eq!(
+            self.tensors_compared,
+            (self.file.ops.len() + 1) * self.samples(),
+            "{}: tensors compared",
+            self.name
+        );
+        let per_sample: usize = self.file.ops.iter().map(|op| self.value(0, op.outputs[0]).len()).sum();
+        let expected = self.samples() * (per_sample + self.file.q_outputs[0].len());
+        assert_eq!(self.values_compared, expected, "{}: values compared", self.name);
         let (differ, total) = double.iter().fold((0, 0), |(d, t), &(a, b, _)| (d + a, t + b));
         println!(
             "{}: {} tensors, {} values bit-exact (reference roundings); the other rounding differs on {differ} of {total} \
@@ -332,20 +247,16 @@ fn assert_double_plausible(name: &str, per_layer: &[(usize, usize, i32)]) {
 
 type Sine<R> = (QDense<1, 16, R>, QDense<16, 16, R>, QDense<16, 1, R>);
 
-fn sine<R: Rounding>(r: &Reference) -> Sine<R> {
-    (r.dense(0), r.dense(1), r.dense(2))
-}
-
 #[test]
 fn sine_is_bit_exact() {
     let start = Instant::now();
     let mut r = Reference::load("sine");
-    let net: Sine<SingleRounding> = sine(&r);
+    let net: Sine<SingleRounding> = r.model();
     r.check::<[i8; 1], _>(0, &net.0);
     r.check::<[i8; 16], _>(1, &net.1);
     r.check::<[i8; 16], _>(2, &net.2);
     r.check_end_to_end::<[i8; 1], _>(&net);
-    let double: Sine<DoubleRounding> = sine(&r);
+    let double: Sine<DoubleRounding> = r.model();
     let diffs = [
         r.differences::<[i8; 1], _>(0, &double.0),
         r.differences::<[i8; 16], _>(1, &double.1),
@@ -358,19 +269,15 @@ fn sine_is_bit_exact() {
 
 type Mlp<R> = (QDense<64, 32, R>, QDense<32, 10, R>);
 
-fn mlp<R: Rounding>(r: &Reference) -> Mlp<R> {
-    (r.dense(0), r.dense(1))
-}
-
 #[test]
 fn digits_mlp_is_bit_exact() {
     let start = Instant::now();
     let mut r = Reference::load("digits_mlp");
-    let net: Mlp<SingleRounding> = mlp(&r);
+    let net: Mlp<SingleRounding> = r.model();
     r.check::<[i8; 64], _>(0, &net.0);
     r.check::<[i8; 32], _>(1, &net.1);
     r.check_end_to_end::<[i8; 64], _>(&net);
-    let double: Mlp<DoubleRounding> = mlp(&r);
+    let double: Mlp<DoubleRounding> = r.model();
     let diffs = [r.differences::<[i8; 64], _>(0, &double.0), r.differences::<[i8; 32], _>(1, &double.1)];
     assert_double_plausible(r.name, &diffs);
     r.report(&diffs);
@@ -386,27 +293,26 @@ type Cnn<C, R> = (
     QDense<144, 10, R>,
 );
 
-fn cnn<C: Rounding, R: Rounding>(r: &Reference) -> Cnn<C, R> {
-    (r.conv(0), QMaxPool2d::new(r.pool_clamp(r.op(1, "MAX_POOL_2D"))), Flatten, r.dense(3))
-}
-
 #[test]
 fn digits_cnn_is_bit_exact() {
     let start = Instant::now();
     let mut r = Reference::load("digits_cnn");
     let parsed = start.elapsed();
-    r.op(2, "RESHAPE");
-    let net: Cnn<DoubleRounding, SingleRounding> = cnn(&r);
+    let net: Cnn<DoubleRounding, SingleRounding> = r.model();
+    let loaded = start.elapsed() - parsed;
+    for (k, kind) in ["CONV_2D", "MAX_POOL_2D", "RESHAPE", "FULLY_CONNECTED"].into_iter().enumerate() {
+        r.op(k, kind);
+    }
     r.check::<Image<8, 8, 1>, _>(0, &net.0);
     r.check::<Image<6, 6, 16>, _>(1, &net.1);
     r.check::<Image<3, 3, 16>, _>(2, &net.2);
     r.check::<[i8; 144], _>(3, &net.3);
     r.check_end_to_end::<Image<8, 8, 1>, _>(&net);
-    let double: Cnn<SingleRounding, DoubleRounding> = cnn(&r);
+    let double: Cnn<SingleRounding, DoubleRounding> = r.model();
     let diffs = [r.differences::<Image<8, 8, 1>, _>(0, &double.0), r.differences::<[i8; 144], _>(3, &double.3)];
     assert_double_plausible(r.name, &diffs);
     r.report(&diffs);
-    println!("digits_cnn: {:?} ({parsed:?} parsing)", start.elapsed());
+    println!("digits_cnn: {:?} ({parsed:?} parsing the JSON, {loaded:?} loading the .tflite)", start.elapsed());
 }
 
 type DwCnn<C, D, R, S> = (
@@ -419,25 +325,17 @@ type DwCnn<C, D, R, S> = (
     QSoftmax<10, S>,
 );
 
-fn dwcnn<C: Rounding, D: Rounding, R: Rounding, S: Rounding>(r: &Reference) -> DwCnn<C, D, R, S> {
-    (
-        r.conv(0),
-        r.conv(1),
-        r.conv(2),
-        QAvgPool2d::new(r.pool_clamp(r.op(3, "AVERAGE_POOL_2D"))),
-        Flatten,
-        r.dense(5),
-        r.softmax(6),
-    )
-}
-
 #[test]
 fn digits_dwcnn_is_bit_exact() {
     let start = Instant::now();
     let mut r = Reference::load("digits_dwcnn");
     let parsed = start.elapsed();
-    r.op(4, "RESHAPE");
-    let net: DwCnn<DoubleRounding, DoubleRounding, SingleRounding, SingleRounding> = dwcnn(&r);
+    let net: DwCnn<DoubleRounding, DoubleRounding, SingleRounding, SingleRounding> = r.model();
+    let loaded = start.elapsed() - parsed;
+    let kinds = ["CONV_2D", "DEPTHWISE_CONV_2D", "CONV_2D", "AVERAGE_POOL_2D", "RESHAPE", "FULLY_CONNECTED", "SOFTMAX"];
+    for (k, kind) in kinds.into_iter().enumerate() {
+        r.op(k, kind);
+    }
     r.check::<Image<8, 8, 1>, _>(0, &net.0);
     r.check::<Image<8, 8, 8>, _>(1, &net.1);
     r.check::<Image<8, 8, 8>, _>(2, &net.2);
@@ -446,7 +344,7 @@ fn digits_dwcnn_is_bit_exact() {
     r.check::<[i8; 256], _>(5, &net.5);
     r.check::<[i8; 10], _>(6, &net.6);
     r.check_end_to_end::<Image<8, 8, 1>, _>(&net);
-    let double: DwCnn<SingleRounding, SingleRounding, DoubleRounding, DoubleRounding> = dwcnn(&r);
+    let double: DwCnn<SingleRounding, SingleRounding, DoubleRounding, DoubleRounding> = r.model();
     let diffs = [
         r.differences::<Image<8, 8, 1>, _>(0, &double.0),
         r.differences::<Image<8, 8, 8>, _>(1, &double.1),
@@ -465,10 +363,10 @@ fn digits_dwcnn_is_bit_exact() {
         ));
         assert_eq!(double.forward(&x), step);
     }
-    println!("digits_dwcnn: {:?} ({parsed:?} parsing)", start.elapsed());
+    println!("digits_dwcnn: {:?} ({parsed:?} parsing the JSON, {loaded:?} loading the .tflite)", start.elapsed());
 }
 
-/// The multipliers the builder derives reproduce each real scale to within
+/// The multipliers derived from the JSON's scales reproduce each real scale to within
 /// half a unit of the Q0.31 multiplier (QuantizeMultiplier's rounding).
 #[test]
 fn multipliers_round_the_real_scales() {

@@ -2,7 +2,7 @@
 //! kind, shapes, element types, constant data and quantisation, each
 //! failing with the [`LoadError`] that names the operator and the tensor.
 
-use crate::quant::graph::{ElementType, FusedActivation, Operator, OperatorKind, Tensor};
+use crate::quant::graph::{ElementType, FusedActivation, Operator, OperatorKind, Padding, Tensor};
 use crate::quant::load_error::{Dims, LoadError, LoadErrorKind, Role};
 use crate::quant::{Activation, Clamp, Multiplier, OutputStage};
 
@@ -68,6 +68,12 @@ pub(crate) fn activation(
 ) -> Result<(f32, i8), LoadError> {
     element(op, role, tensor, ElementType::Int8)?;
     shape(op, role, tensor, expected)?;
+    per_tensor(op, role, tensor)
+}
+
+/// The scale and zero point of a tensor quantised per tensor (an int8
+/// zero point, a finite positive scale).
+pub(crate) fn per_tensor(op: &Operator<'_>, role: Role, tensor: &Tensor<'_>) -> Result<(f32, i8), LoadError> {
     let q = tensor.quantization.ok_or_else(|| error(op, LoadErrorKind::MissingQuantization { tensor: role }))?;
     let (&[scale], &[zero_point]) = (q.scales, q.zero_points) else {
         let found = q.scales.len().max(q.zero_points.len());
@@ -80,6 +86,28 @@ pub(crate) fn activation(
         return Err(error(op, LoadErrorKind::Scale { tensor: role, error: error_kind }));
     }
     Ok((scale, zero_point))
+}
+
+/// The output's scale and zero point are the input's (an operator that
+/// does not requantise: poolings, reshapes).
+pub(crate) fn same_quantization(op: &Operator<'_>, input: (f32, i8), output: (f32, i8)) -> Result<(), LoadError> {
+    if input == output { Ok(()) } else { Err(error(op, LoadErrorKind::Requantization { tensor: Role::Output })) }
+}
+
+/// A convolution's or pooling's window options: padding `padding`,
+/// strides `stride` (height, width), no dilation.
+pub(crate) fn window(op: &Operator<'_>, padding: Padding, stride: [usize; 2]) -> Result<(), LoadError> {
+    let options = &op.options;
+    if options.padding != padding {
+        return Err(error(op, LoadErrorKind::Padding { expected: padding, found: options.padding }));
+    }
+    if options.stride != stride {
+        return Err(error(op, LoadErrorKind::Stride { expected: stride, found: options.stride }));
+    }
+    if options.dilation != [1, 1] {
+        return Err(error(op, LoadErrorKind::Dilation { found: options.dilation }));
+    }
+    Ok(())
 }
 
 /// A constant tensor's bytes, `expected` of them.

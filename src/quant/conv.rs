@@ -2,10 +2,16 @@
 //! depthwise too), its weight layouts ([`ConvWeight`]), and [`QConv2d`],
 //! TFLite's `CONV_2D`, NHWC.
 
+use core::fmt;
 use core::marker::PhantomData;
 
+use crate::quant::checks;
+use crate::quant::rust_source::{Literal, write_output_stage};
 use crate::quant::window::{QWindowed, Window2d, WindowGeometry, WindowOp};
-use crate::quant::{DoubleRounding, OutputStage, Rounding, Valid};
+use crate::quant::{
+    DoubleRounding, LoadError, LoadErrorKind, Operator, OperatorKind, OutputStage, QuantizedModel, Role, Rounding,
+    TflitePadding, Valid, WriteRust,
+};
 
 /// An int8 2-D convolution, TFLite's `CONV_2D` (dilation 1): `CI` input
 /// channels to `CO`, a `KH`×`KW` kernel, an `H`×`W` input to an `HO`×`WO`
@@ -90,7 +96,11 @@ pub struct Convolution<const CO: usize, K, R = DoubleRounding> {
 ///
 /// Output channel `o` reads the input channels of its group: group
 /// `o / (CO / G)` of `G = CI / CPG` (depthwise: `CPG = 1`).
-pub trait ConvWeight<const CI: usize, const CO: usize> {
+///
+/// The layout also says which TFLite operator the convolution is and how
+/// the `.tflite` file holds its weight, so that one
+/// [`QuantizedModel`] implementation loads both.
+pub trait ConvWeight<const CI: usize, const CO: usize>: Sized {
     /// The kernel's height.
     const KH: usize;
     /// The kernel's width.
@@ -98,6 +108,31 @@ pub trait ConvWeight<const CI: usize, const CO: usize> {
     /// Fails to evaluate (at compile time) unless the channels and groups
     /// fit the layout.
     const CHECK: ();
+    /// The TFLite operator of this layout: [`OperatorKind::Conv2d`] or
+    /// [`OperatorKind::DepthwiseConv2d`].
+    const KIND: OperatorKind;
+    /// The weight tensor's shape in a `.tflite` file: `[CO, KH, KW, CPG]`
+    /// (OHWI) or `[1, KH, KW, CO]` (depthwise). The weight's values are
+    /// row-major in this shape, as in the file.
+    const SHAPE: [usize; 4];
+    /// The axis of [`SHAPE`](ConvWeight::SHAPE) that the output channels
+    /// run along (a per-channel quantisation's `quantized_dimension`).
+    const CHANNEL_AXIS: usize;
+    /// The depth multiplier a `DEPTHWISE_CONV_2D`'s options give, `CO / CI`;
+    /// `None` for a `CONV_2D`, whose options have none.
+    const DEPTH_MULTIPLIER: Option<usize>;
+    /// The all-zero weight.
+    const ZERO: Self;
+
+    /// The weight's values, row-major in [`SHAPE`](ConvWeight::SHAPE).
+    fn as_flat_mut(&mut self) -> &mut [i8];
+
+    /// Writes the weight as a Rust array literal.
+    ///
+    /// # Errors
+    ///
+    /// Only `out`'s.
+    fn write_literal<W: fmt::Write>(&self, out: &mut W) -> fmt::Result;
 
     /// Adds kernel tap (`ky`, `kx`) times `pixel + offset` to each output
     /// channel's accumulator, wrapping.
@@ -126,6 +161,19 @@ impl<const CI: usize, const CO: usize, const CPG: usize, const KH: usize, const 
         CI > 0 && CO > 0 && CPG > 0 && CI.is_multiple_of(CPG) && CO.is_multiple_of(CI / CPG),
         "QConv2d: CPG must divide CI, and the groups CI / CPG must divide CO"
     );
+    const KIND: OperatorKind = OperatorKind::Conv2d;
+    const SHAPE: [usize; 4] = [CO, KH, KW, CPG];
+    const CHANNEL_AXIS: usize = 0;
+    const DEPTH_MULTIPLIER: Option<usize> = None;
+    const ZERO: Self = [[[[0; CPG]; KW]; KH]; CO];
+
+    fn as_flat_mut(&mut self) -> &mut [i8] {
+        self.as_flattened_mut().as_flattened_mut().as_flattened_mut()
+    }
+
+    fn write_literal<W: fmt::Write>(&self, out: &mut W) -> fmt::Result {
+        Literal::write_literal(self, out)
+    }
 
     #[inline(always)]
     fn accumulate(&self, ky: usize, kx: usize, pixel: &[i8; CI], offset: i32, acc: &mut [i32; CO]) {
@@ -191,5 +239,72 @@ impl<const CI: usize, const CO: usize, K: ConvWeight<CI, CO>, R: Rounding> Windo
             *out = self.output.finish_with(R::MODE, a, m);
         }
         y
+    }
+}
+
+/// One `CONV_2D` or `DEPTHWISE_CONV_2D` operator, as the weight layout `K`
+/// says ([`ConvWeight::KIND`]): input `[1, H, W, CI]` int8 quantised per
+/// tensor; weight `K`'s [`SHAPE`](ConvWeight::SHAPE), int8, symmetric, per
+/// tensor or per output channel; bias `[CO]` int32 (or none); output
+/// `[1, HO, WO, CO]` int8; the type's padding and strides, no dilation, a
+/// depthwise convolution's depth multiplier `CO / CI` (or 0, unset), fused
+/// NONE, RELU or RELU6.
+impl<
+    const CI: usize,
+    const CO: usize,
+    K: ConvWeight<CI, CO>,
+    R: Rounding,
+    const KH: usize,
+    const KW: usize,
+    const H: usize,
+    const W: usize,
+    const HO: usize,
+    const WO: usize,
+    const SH: usize,
+    const SW: usize,
+    P: TflitePadding,
+> QuantizedModel for QWindowed<CI, CO, Convolution<CO, K, R>, Window2d<KH, KW, H, W, HO, WO, SH, SW, P>>
+{
+    const OPERATORS: usize = 1;
+
+    fn operator_kind(position: usize) -> Option<OperatorKind> {
+        (position == 0).then_some(K::KIND)
+    }
+
+    fn from_operators(operators: &[Operator<'_>]) -> Result<Self, LoadError> {
+        let op = checks::single(operators, K::KIND)?;
+        checks::window(op, P::PADDING, [SH, SW])?;
+        if let Some(expected) = K::DEPTH_MULTIPLIER {
+            let found = op.options.depth_multiplier;
+            if found != expected && found != 0 {
+                return Err(checks::error(op, LoadErrorKind::DepthMultiplier { expected, found }));
+            }
+        }
+        let (input_scale, input_zero_point) = checks::activation(op, Role::Input, &op.input, &[1, H, W, CI])?;
+        let output = checks::activation(op, Role::Output, &op.output, &[1, HO, WO, CO])?;
+        let weight_tensor = checks::required(op, Role::Weight, op.weight.as_ref())?;
+        let mut weight = K::ZERO;
+        checks::int8_data(op, Role::Weight, weight_tensor, &K::SHAPE, weight.as_flat_mut())?;
+        let scales = checks::weight_scales::<CO>(op, weight_tensor, K::CHANNEL_AXIS)?;
+        let bias = checks::bias::<CO>(op)?;
+        let stage = checks::output_stage(op, input_scale, &scales, output)?;
+        Ok(Self::new(weight, bias, input_zero_point, stage))
+    }
+}
+
+/// `constnet::quant::QWindowed::<CI, CO, constnet::quant::Convolution<CO, _, _>, _>::new(…)`:
+/// the weight layout, rounding and geometry come from the `static`'s type.
+impl<const CI: usize, const CO: usize, K: ConvWeight<CI, CO>, R, G> WriteRust
+    for QWindowed<CI, CO, Convolution<CO, K, R>, G>
+{
+    fn write_rust<Wr: fmt::Write>(&self, out: &mut Wr) -> fmt::Result {
+        let conv = self.op();
+        write!(out, "constnet::quant::QWindowed::<{CI}, {CO}, constnet::quant::Convolution<{CO}, _, _>, _>::new(")?;
+        conv.weight.write_literal(out)?;
+        out.write_str(", ")?;
+        conv.bias.write_literal(out)?;
+        write!(out, ", {}, ", conv.input_zero_point)?;
+        write_output_stage(out, &conv.output)?;
+        out.write_char(')')
     }
 }

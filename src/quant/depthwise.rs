@@ -2,9 +2,12 @@
 //! general [`Convolution`] with one input channel per group, in TFLite's
 //! depthwise weight layout.
 
+use core::fmt;
+
 use crate::quant::conv::outputs_per_group;
+use crate::quant::rust_source::Literal;
 use crate::quant::window::{QWindowed, Window2d};
-use crate::quant::{ConvWeight, Convolution, DoubleRounding, Valid};
+use crate::quant::{ConvWeight, Convolution, DoubleRounding, OperatorKind, Valid};
 
 /// An int8 depthwise 2-D convolution, TFLite's `DEPTHWISE_CONV_2D`
 /// (dilation 1): each of `CI` input channels gets `CO / CI` filters (the
@@ -55,6 +58,19 @@ impl<const CI: usize, const CO: usize, const KH: usize, const KW: usize> ConvWei
     const KW: usize = KW;
     const CHECK: () =
         assert!(CI > 0 && CO > 0 && CO.is_multiple_of(CI), "QDepthwiseConv2d: CO must be a multiple of CI");
+    const KIND: OperatorKind = OperatorKind::DepthwiseConv2d;
+    const SHAPE: [usize; 4] = [1, KH, KW, CO];
+    const CHANNEL_AXIS: usize = 3;
+    const DEPTH_MULTIPLIER: Option<usize> = CO.checked_div(CI);
+    const ZERO: Self = [[[0; CO]; KW]; KH];
+
+    fn as_flat_mut(&mut self) -> &mut [i8] {
+        self.as_flattened_mut().as_flattened_mut()
+    }
+
+    fn write_literal<W: fmt::Write>(&self, out: &mut W) -> fmt::Result {
+        Literal::write_literal(self, out)
+    }
 
     #[inline(always)]
     fn accumulate(&self, ky: usize, kx: usize, pixel: &[i8; CI], offset: i32, acc: &mut [i32; CO]) {

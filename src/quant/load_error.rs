@@ -122,6 +122,16 @@ pub enum LoadErrorKind {
         /// The file's.
         found: Dims,
     },
+    /// A tensor holds another number of elements than the layer's type
+    /// gives (a reshape's input, whose shape the layer's type does not fix).
+    Elements {
+        /// Which tensor.
+        tensor: Role,
+        /// The elements the layer's type gives.
+        expected: usize,
+        /// The file's shape.
+        found: Dims,
+    },
     /// A tensor's element type is not the one the layer computes with.
     ElementType {
         /// Which tensor.
@@ -266,6 +276,7 @@ impl LoadError {
         match self.kind {
             LoadErrorKind::MissingTensor { tensor }
             | LoadErrorKind::Shape { tensor, .. }
+            | LoadErrorKind::Elements { tensor, .. }
             | LoadErrorKind::ElementType { tensor, .. }
             | LoadErrorKind::MissingData { tensor }
             | LoadErrorKind::DataLength { tensor, .. }
@@ -282,8 +293,14 @@ impl LoadError {
 
 impl fmt::Display for LoadError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "operator {}: ", self.operator)?;
-        match self.kind {
+        write!(f, "operator {}: {}", self.operator, self.kind)
+    }
+}
+
+/// What does not fit, without the operator: "its weight has shape …".
+impl fmt::Display for LoadErrorKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match *self {
             LoadErrorKind::WrongOperator { expected, found } => {
                 write!(f, "the file has {found} where the model type has {expected}")
             }
@@ -296,6 +313,10 @@ impl fmt::Display for LoadError {
             LoadErrorKind::MissingTensor { tensor } => write!(f, "it has no {tensor} tensor"),
             LoadErrorKind::Shape { tensor, expected, found } => {
                 write!(f, "its {tensor} has shape {found}, the model type's layer needs {expected}")
+            }
+            LoadErrorKind::Elements { tensor, expected, found } => {
+                let count = found.as_slice().iter().fold(1_i64, |n, &d| n.saturating_mul(i64::from(d)));
+                write!(f, "its {tensor} has shape {found}, {count} elements; the model type's layer needs {expected}")
             }
             LoadErrorKind::ElementType { tensor, expected, found } => {
                 write!(f, "its {tensor} is {found}, the layer needs {expected}")

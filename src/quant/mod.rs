@@ -29,7 +29,10 @@
 //! Layers are built by `const fn`s from the integers a `.tflite` file holds
 //! (weights, biases, zero points) and [`Multiplier`]s derived from its
 //! scales, so a model is a `static` in flash; stacks are tuples, checked at
-//! compile time like the float layers:
+//! compile time like the float layers. Every layer (and tuple) is a
+//! [`QuantizedModel`]: the host-only crate `constnet-tflite` builds it from a
+//! `.tflite` file's operators, checked against its type, and writes it as
+//! Rust source ([`WriteRust`]) for a `static`:
 //!
 //! ```
 //! use constnet::prelude::*;

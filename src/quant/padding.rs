@@ -2,11 +2,15 @@
 //! window walk they give a convolution or a pooling along one axis.
 
 use crate::layers::Axis;
+use crate::quant::Padding;
 
 /// A TFLite padding kind as a type: [`Valid`] or [`SamePadding`].
 pub trait TflitePadding {
     /// Whether this is `SAME` padding.
     const SAME: bool;
+    /// The padding an operator's options name for it (what a loaded
+    /// operator is checked against).
+    const PADDING: Padding;
 }
 
 /// TFLite's `VALID` padding: no padding; `out = (len − k)/s + 1`.
@@ -22,10 +26,12 @@ pub struct SamePadding;
 
 impl TflitePadding for Valid {
     const SAME: bool = false;
+    const PADDING: Padding = Padding::Valid;
 }
 
 impl TflitePadding for SamePadding {
     const SAME: bool = true;
+    const PADDING: Padding = Padding::Same;
 }
 
 /// Whether `out` is the output length of a window of `k` taps with stride

@@ -1,10 +1,15 @@
 //! [`QMaxPool2d`] and [`QAvgPool2d`]: TFLite's int8 `MAX_POOL_2D` and
 //! `AVERAGE_POOL_2D`, NHWC — one [`Pooling`] whose [`Reduction`] differs.
 
+use core::fmt;
 use core::marker::PhantomData;
 
+use crate::quant::checks;
+use crate::quant::rust_source::write_clamp;
 use crate::quant::window::{QWindowed, Window2d, WindowGeometry, WindowOp};
-use crate::quant::{Clamp, Valid};
+use crate::quant::{
+    Clamp, LoadError, LoadErrorKind, Operator, OperatorKind, QuantizedModel, Role, TflitePadding, Valid, WriteRust,
+};
 
 /// A pooling, what it computes on each window: the reduction `Red` of the
 /// window's pixels inside the image, channel by channel, clamped.
@@ -16,6 +21,10 @@ pub struct Pooling<Red> {
 
 /// How a [`Pooling`] reduces a window: [`Max`] or [`Average`].
 pub trait Reduction {
+    /// The TFLite operator of a pooling with this reduction:
+    /// [`OperatorKind::MaxPool2d`] or [`OperatorKind::AveragePool2d`].
+    const KIND: OperatorKind;
+
     /// The channel-wise reduction of the window's pixels, clamped.
     fn reduce<'a, const C: usize>(window: impl Iterator<Item = &'a [i8; C]>, clamp: Clamp) -> [i8; C];
 }
@@ -30,6 +39,8 @@ pub struct Max;
 pub struct Average;
 
 impl Reduction for Max {
+    const KIND: OperatorKind = OperatorKind::MaxPool2d;
+
     fn reduce<'a, const C: usize>(window: impl Iterator<Item = &'a [i8; C]>, clamp: Clamp) -> [i8; C] {
         let mut max = [i8::MIN; C];
         for pixel in window {
@@ -42,6 +53,8 @@ impl Reduction for Max {
 }
 
 impl Reduction for Average {
+    const KIND: OperatorKind = OperatorKind::AveragePool2d;
+
     fn reduce<'a, const C: usize>(window: impl Iterator<Item = &'a [i8; C]>, clamp: Clamp) -> [i8; C] {
         let mut sum = [0_i32; C];
         let mut count = 0_i32;
@@ -78,6 +91,53 @@ impl<const C: usize, Red, G: WindowGeometry> QWindowed<C, C, Pooling<Red>, G> {
     /// The clamp range.
     pub const fn clamp(&self) -> Clamp {
         self.op().clamp
+    }
+}
+
+/// One `MAX_POOL_2D` or `AVERAGE_POOL_2D` operator, as the reduction says
+/// ([`Reduction::KIND`]): input `[1, H, W, C]` and output `[1, HO, WO, C]`
+/// int8 with the same scale and zero point, a `KH`×`KW` filter, the type's
+/// padding and strides, fused NONE, RELU or RELU6.
+impl<
+    const C: usize,
+    Red: Reduction,
+    const KH: usize,
+    const KW: usize,
+    const H: usize,
+    const W: usize,
+    const HO: usize,
+    const WO: usize,
+    const SH: usize,
+    const SW: usize,
+    P: TflitePadding,
+> QuantizedModel for QWindowed<C, C, Pooling<Red>, Window2d<KH, KW, H, W, HO, WO, SH, SW, P>>
+{
+    const OPERATORS: usize = 1;
+
+    fn operator_kind(position: usize) -> Option<OperatorKind> {
+        (position == 0).then_some(Red::KIND)
+    }
+
+    fn from_operators(operators: &[Operator<'_>]) -> Result<Self, LoadError> {
+        let op = checks::single(operators, Red::KIND)?;
+        checks::window(op, P::PADDING, [SH, SW])?;
+        if op.options.filter != [KH, KW] {
+            return Err(checks::error(op, LoadErrorKind::Filter { expected: [KH, KW], found: op.options.filter }));
+        }
+        let input = checks::activation(op, Role::Input, &op.input, &[1, H, W, C])?;
+        let output = checks::activation(op, Role::Output, &op.output, &[1, HO, WO, C])?;
+        checks::same_quantization(op, input, output)?;
+        Ok(Self::new(checks::clamp(op, output.0, output.1)?))
+    }
+}
+
+/// `constnet::quant::QWindowed::<C, C, constnet::quant::Pooling<_>, _>::new(…)`:
+/// the reduction and geometry come from the `static`'s type.
+impl<const C: usize, Red, G> WriteRust for QWindowed<C, C, Pooling<Red>, G> {
+    fn write_rust<Wr: fmt::Write>(&self, out: &mut Wr) -> fmt::Result {
+        write!(out, "constnet::quant::QWindowed::<{C}, {C}, constnet::quant::Pooling<_>, _>::new(")?;
+        write_clamp(out, self.op().clamp)?;
+        out.write_char(')')
     }
 }
 

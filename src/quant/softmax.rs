@@ -1,10 +1,13 @@
 //! [`QSoftmax`]: TFLite's int8 `SOFTMAX`, in gemmlowp's fixed-point
 //! arithmetic as its reference kernel computes it.
 
+use core::fmt;
 use core::marker::PhantomData;
 
 use crate::layer::SameShape;
+use crate::quant::checks;
 use crate::quant::requantize::saturate_i32;
+use crate::quant::{LoadError, LoadErrorKind, Operator, OperatorKind, QuantizedModel, Role, WriteRust};
 use crate::quant::{Multiplier, Rounding, RoundingMode, ScaleError, SingleRounding};
 use crate::quant::{rounding_divide_by_pot as rdbp, saturating_rounding_doubling_high_mul as mul};
 use crate::{Layer, Module, PerSample};
@@ -79,6 +82,16 @@ impl<const N: usize, R: Rounding> QSoftmax<N, R> {
         Ok(QSoftmax { input_multiplier, diff_min: -(radius as i32), rounding: PhantomData })
     }
 
+    /// The softmax from the parts [`with_beta`](QSoftmax::with_beta)
+    /// derives, [`input_multiplier`](QSoftmax::input_multiplier) and
+    /// [`diff_min`](QSoftmax::diff_min): what Rust source written by
+    /// [`WriteRust`] builds it from. Any parts give a layer that computes
+    /// without panicking; only those `with_beta` derives give TFLite's.
+    pub const fn from_parts(input_multiplier: Multiplier, diff_min: i32) -> Self {
+        const { assert!(N > 0, "a softmax needs at least one value") };
+        QSoftmax { input_multiplier, diff_min, rounding: PhantomData }
+    }
+
     /// The input multiplier (its shift is a left shift, ≥ 0).
     pub const fn input_multiplier(&self) -> Multiplier {
         self.input_multiplier
@@ -131,6 +144,43 @@ impl<const N: usize, R: Rounding, X: SameShape<[i8; N]>> Layer<X> for QSoftmax<N
             }
             None => i8::MIN,
         })
+    }
+}
+
+/// One `SOFTMAX` operator: input `[1, N]` int8 quantised per tensor,
+/// output `[1, N]` int8 of scale 1/256 and zero point −128 (TFLite's int8
+/// softmax output), built with the options' β by
+/// [`with_beta`](QSoftmax::with_beta).
+impl<const N: usize, R: Rounding> QuantizedModel for QSoftmax<N, R> {
+    const OPERATORS: usize = 1;
+
+    fn operator_kind(position: usize) -> Option<OperatorKind> {
+        (position == 0).then_some(OperatorKind::Softmax)
+    }
+
+    fn from_operators(operators: &[Operator<'_>]) -> Result<Self, LoadError> {
+        let op = checks::single(operators, OperatorKind::Softmax)?;
+        let (input_scale, _) = checks::activation(op, Role::Input, &op.input, &[1, N])?;
+        let output = checks::activation(op, Role::Output, &op.output, &[1, N])?;
+        if output != (1.0 / 256.0, -128) {
+            return Err(checks::error(op, LoadErrorKind::Requantization { tensor: Role::Output }));
+        }
+        QSoftmax::with_beta(input_scale, op.options.beta)
+            .map_err(|error| checks::error(op, LoadErrorKind::Scale { tensor: Role::Input, error }))
+    }
+}
+
+/// `constnet::quant::QSoftmax::from_parts(…)` with the exact multiplier and
+/// `diff_min`.
+impl<const N: usize, R> WriteRust for QSoftmax<N, R> {
+    fn write_rust<W: fmt::Write>(&self, out: &mut W) -> fmt::Result {
+        write!(
+            out,
+            "constnet::quant::QSoftmax::from_parts(match constnet::quant::Multiplier::new({}, {}) {{ Ok(m) => m, Err(_) => panic!(\"a multiplier out of range\") }}, {})",
+            self.input_multiplier.multiplier(),
+            self.input_multiplier.shift(),
+            self.diff_min
+        )
     }
 }
 
