@@ -9,9 +9,18 @@
 //! `src/pytorch_cnn.rs` `include!`s into `static NET`. A file that does not
 //! fit the type (a tensor missing, unexpected, of another shape or dtype)
 //! fails the build with the import error's message.
+//!
+//! And the int8 images' models, the same way: the TensorFlow Lite files
+//! `../tests/data/int8/*.tflite`, checked against the types of
+//! `src/models/int8_types.rs` by `constnet_tflite::build_model_source` and
+//! written to `OUT_DIR/int8_*.rs`; for the digits models also the
+//! quantised value of each raw pixel 0–16 (`p / 16` by the file's input
+//! scale and zero point, TFLite's `QUANTIZE`), `OUT_DIR/int8_*_pixels.rs`.
 
 use std::{env, fs, path::PathBuf, process};
 
+#[path = "src/models/int8_types.rs"]
+mod int8_types;
 #[path = "src/models/pytorch_cnn_type.rs"]
 mod pytorch_cnn_type;
 
@@ -40,5 +49,30 @@ fn main() {
         process::exit(1);
     }
     println!("cargo:rerun-if-changed=src/models/pytorch_cnn_type.rs");
+
+    int8::<int8_types::Sine8>(&out, "sine", "int8_sine", false);
+    int8::<int8_types::Digits8>(&out, "digits_mlp", "int8_digits", true);
+    int8::<int8_types::Cnn8>(&out, "digits_cnn", "int8_cnn_digits", true);
+    println!("cargo:rerun-if-changed=src/models/int8_types.rs");
     println!("cargo:rerun-if-changed=build.rs");
+}
+
+/// The int8 model `../tests/data/int8/{file}.tflite` as `OUT_DIR/{image}.rs`,
+/// and with `pixels` its input quantisation table as `OUT_DIR/{image}_pixels.rs`;
+/// a file that does not fit `M` fails the build with the importer's message.
+fn int8<M: constnet::quant::QuantizedModel>(out: &std::path::Path, file: &str, image: &str, pixels: bool) {
+    let path = format!("../tests/data/int8/{file}.tflite");
+    let fail = |error: &dyn std::fmt::Display| -> ! {
+        println!("cargo:warning={image}: no model from {path}: {error}");
+        process::exit(1)
+    };
+    if let Err(error) = constnet_tflite::build_model_source::<M>(&path, out.join(format!("{image}.rs"))) {
+        fail(&error);
+    }
+    if pixels {
+        let input = constnet_tflite::load_file::<M>(&path).unwrap_or_else(|error| fail(&error)).input;
+        let table: Vec<i8> = (0..=16_u8).map(|p| input.quantize(f32::from(p) / 16.0)).collect();
+        let source = format!("// {path}'s quantisation of each raw pixel 0-16 (p / 16).\n{table:?}\n");
+        fs::write(out.join(format!("{image}_pixels.rs")), source).unwrap_or_else(|error| fail(&error));
+    }
 }

@@ -21,6 +21,12 @@ use constnet_safetensors::Names;
 mod cnn_digits;
 #[path = "../firmware/src/digits.rs"]
 mod digits;
+#[path = "../firmware/src/int8_cnn_digits.rs"]
+mod int8_cnn_digits;
+#[path = "../firmware/src/int8_digits.rs"]
+mod int8_digits;
+#[path = "../firmware/src/int8_sine.rs"]
+mod int8_sine;
 #[path = "../firmware/src/keyword_spotting.rs"]
 mod keyword_spotting;
 #[path = "../firmware/src/lstm_digits.rs"]
@@ -70,18 +76,36 @@ fn sine_outputs() -> String {
         .collect()
 }
 
+/// A classifier's output value as the firmware prints it: an `f32`'s
+/// bits (see [`bits`]), an int8 value in decimal.
+trait Logit: Copy {
+    fn text(self) -> String;
+}
+
+impl Logit for f32 {
+    fn text(self) -> String {
+        bits(self)
+    }
+}
+
+impl Logit for i8 {
+    fn text(self) -> String {
+        self.to_string()
+    }
+}
+
 /// The `out` lines of a classifier image, as its `classifier::run` prints
-/// them: the sample's index, then its logits' bits (ten for the digits).
-fn classifier_outputs<X, const C: usize>(
+/// them: the sample's index, then its logits (ten for the digits).
+fn classifier_outputs<X, L: Logit, const C: usize>(
     test_set: &[([u8; 64], u8)],
     input: impl Fn(&[u8; 64]) -> X,
-    infer: impl Fn(&X) -> [f32; C],
+    infer: impl Fn(&X) -> [L; C],
 ) -> String {
     let mut lines = String::new();
     for (k, (raw, _)) in test_set.iter().enumerate() {
         lines += &format!("out {k}");
         for value in infer(&input(raw)) {
-            lines += &format!(" {}", bits(value));
+            lines += &format!(" {}", value.text());
         }
         lines += "\n";
     }
@@ -499,4 +523,104 @@ fn each_image_states_a_budget_its_model_fits() {
     assert_eq!(transformer, (37672, 40960));
     assert_eq!((<keyword_spotting::Kws as Model>::BYTES, keyword_spotting::BUDGET), (5312, 6144));
     assert_eq!((<tiny_gpt::TinyGpt as Model>::BYTES, tiny_gpt::BUDGET), (118400, 122880));
+}
+
+/// The part of a `tests/data/int8/*.json` reference the int8 images are
+/// checked against: the interpreter's quantised inputs and outputs.
+#[derive(serde::Deserialize)]
+struct Int8Reference {
+    q_inputs: Vec<Vec<i8>>,
+    q_outputs: Vec<Vec<i8>>,
+    #[serde(default)]
+    labels: Vec<u8>,
+    #[serde(default)]
+    int8_accuracy: f64,
+}
+
+fn int8_reference(json: &str) -> Int8Reference {
+    serde_json::from_str(json).expect("the int8 reference parses")
+}
+
+/// The int8 model `tests/data/int8/{file}.tflite`, as the images' `build.rs`
+/// reads it.
+fn int8_model<M: constnet::quant::QuantizedModel>(bytes: &[u8], file: &str) -> constnet_tflite::Imported<M> {
+    constnet_tflite::load::<M>(bytes).unwrap_or_else(|e| panic!("tests/data/int8/{file}.tflite: {e}"))
+}
+
+/// Each raw pixel 0–16 quantised as `build.rs` writes the table.
+fn pixel_table(input: constnet_tflite::Affine) -> [i8; 17] {
+    std::array::from_fn(|p| input.quantize(p as f32 / 16.0))
+}
+
+/// The `int8_sine` image's outputs on all 256 inputs; and on the
+/// reference's 100 test inputs the model gives exactly TensorFlow Lite's
+/// interpreter's outputs.
+#[test]
+fn int8_sine_image_outputs_equal_the_hosts_and_the_interpreters() {
+    let net = int8_model::<int8_sine::Sine8>(include_bytes!("data/int8/sine.tflite"), "sine").model;
+    let lines: String = (i8::MIN..=i8::MAX).map(|x| format!("out {x} {}\n", int8_sine::infer(&net, x))).collect();
+    check_expected("int8_sine", &lines);
+    let reference = int8_reference(include_str!("data/int8/sine.json"));
+    assert_eq!(reference.q_inputs.len(), 100);
+    for (x, y) in reference.q_inputs.iter().zip(&reference.q_outputs) {
+        assert_eq!([int8_sine::infer(&net, x[0])], y[..]);
+    }
+}
+
+/// An int8 digits image: its outputs equal `expected/{image}.out`; its test
+/// set, quantised through the pixel table, is the reference's `q_inputs`
+/// with its labels; every output is the interpreter's `q_outputs`; and the
+/// accuracy is the interpreter's.
+fn check_int8_digits<X, const C: usize>(
+    image: &str,
+    json: &str,
+    test_set: &[([u8; 64], u8)],
+    input: impl Fn(&[u8; 64]) -> X,
+    flat: impl Fn(&X) -> Vec<i8>,
+    infer: impl Fn(&X) -> [i8; C],
+) {
+    check_expected(image, &classifier_outputs(test_set, &input, &infer));
+    let reference = int8_reference(json);
+    assert_eq!(reference.q_inputs.len(), test_set.len());
+    let mut correct = 0;
+    for (k, (raw, label)) in test_set.iter().enumerate() {
+        let x = input(raw);
+        assert_eq!(flat(&x), reference.q_inputs[k], "{image}: sample {k}'s quantised pixels");
+        assert_eq!(*label, reference.labels[k]);
+        let y = infer(&x);
+        assert_eq!(y[..], reference.q_outputs[k], "{image}: sample {k}'s outputs");
+        let best = (0..C).fold(0, |best, c| if y[c] > y[best] { c } else { best });
+        correct += usize::from(best == usize::from(*label));
+    }
+    assert_eq!(correct, (reference.int8_accuracy * test_set.len() as f64).round() as usize);
+}
+
+#[test]
+fn int8_digits_image_outputs_equal_the_hosts_and_the_interpreters() {
+    let file = include_bytes!("data/int8/digits_mlp.tflite");
+    let imported = int8_model::<int8_digits::Digits8>(file, "digits_mlp");
+    let table = pixel_table(imported.input);
+    check_int8_digits(
+        "int8_digits",
+        include_str!("data/int8/digits_mlp.json"),
+        &int8_digits::TEST_SET,
+        |raw| int8_digits::pixels(raw, &table),
+        |x| x.to_vec(),
+        |x| int8_digits::infer(&imported.model, x),
+    );
+}
+
+#[test]
+fn int8_cnn_digits_image_outputs_equal_the_hosts_and_the_interpreters() {
+    let file = include_bytes!("data/int8/digits_cnn.tflite");
+    let imported = int8_model::<int8_cnn_digits::Cnn8>(file, "digits_cnn");
+    let table = pixel_table(imported.input);
+    check_int8_digits(
+        "int8_cnn_digits",
+        include_str!("data/int8/digits_cnn.json"),
+        &int8_cnn_digits::TEST_SET,
+        |raw| int8_cnn_digits::image(raw, &table),
+        |x| x.as_flattened().as_flattened().to_vec(),
+        |x| int8_cnn_digits::infer(&imported.model, x),
+    );
 }

@@ -57,6 +57,14 @@ impl Out {
         self
     }
 
+    /// Writes `value` in decimal, with a minus sign if negative.
+    pub fn int(&mut self, value: i32) -> &mut Self {
+        if value < 0 {
+            self.str("-");
+        }
+        self.dec(value.unsigned_abs())
+    }
+
     /// Writes `value` as eight hexadecimal digits.
     #[inline(never)]
     pub fn hex(&mut self, value: u32) -> &mut Self {

@@ -23,6 +23,9 @@
 pub mod classifier;
 pub mod cnn_digits;
 pub mod digits;
+pub mod int8_cnn_digits;
+pub mod int8_digits;
+pub mod int8_sine;
 pub mod io;
 pub mod keyword_spotting;
 pub mod lstm_digits;

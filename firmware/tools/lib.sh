@@ -3,10 +3,10 @@
 # The firmware images: one `src/bin/<image>.rs` each, with its shared part
 # (model, `infer`) in `src/<image>.rs` and its expected outputs in
 # `expected/<image>.out`. Adding an image means adding its name here.
-IMAGES=(sine digits cnn_digits lstm_digits transformer_digits keyword_spotting tiny_gpt pytorch_cnn xor_train)
+IMAGES=(sine int8_sine digits int8_digits cnn_digits int8_cnn_digits lstm_digits transformer_digits keyword_spotting tiny_gpt pytorch_cnn xor_train)
 # Inference-only images: their whole ELF must link no panic machinery.
 # (For every image, nothing reachable from `<image>::infer` may panic.)
-INFERENCE_ONLY=(sine digits cnn_digits lstm_digits transformer_digits keyword_spotting tiny_gpt pytorch_cnn)
+INFERENCE_ONLY=(sine int8_sine digits int8_digits cnn_digits int8_cnn_digits lstm_digits transformer_digits keyword_spotting tiny_gpt pytorch_cnn)
 TARGETS=(thumbv7em-none-eabihf thumbv6m-none-eabi)
 # Images that do not fit the Cortex-M0's 16 KiB of RAM: built, run, checked
 # and reported on the Cortex-M4F only (README.md says why for each).
