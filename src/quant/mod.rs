@@ -59,31 +59,47 @@
 //! and requantised values saturate.
 
 mod activation;
+mod calibrate;
 mod checks;
 mod conv;
+mod convert;
 mod dense;
 mod depthwise;
 mod graph;
 mod load_error;
+mod lookup;
 mod model;
 mod padding;
+mod params;
 mod pool;
+mod quantize;
+mod quantize_error;
+mod relu;
 mod requantize;
 mod reshape;
 mod rust_source;
 mod softmax;
+mod weights;
 mod window;
 
 pub use activation::{Activation, Clamp, OutputStage};
+pub use calibrate::{Calibrate, Calibration, Range, calibrate};
 pub use conv::{ConvWeight, Convolution, QConv2d};
+pub use convert::{QuantizedConv, TflitePaddingOf};
 pub use dense::QDense;
 pub use depthwise::QDepthwiseConv2d;
 pub use graph::{ElementType, FusedActivation, Operator, OperatorKind, Options, Padding, Quantization, Tensor};
 pub use load_error::{Dims, LoadError, LoadErrorKind, Role};
+pub use lookup::QLookup;
 pub use model::{QuantizedModel, WriteRust, load};
 pub use padding::{SamePadding, TflitePadding, Valid};
+pub use params::QParams;
 pub use pool::{Average, Max, Pooling, QAvgPool2d, QMaxPool2d, Reduction};
+pub use quantize::{Edge, Order, Quantize, QuantizedNet, quantize};
+pub use quantize_error::{QuantizeError, QuantizeErrorKind};
+pub use relu::QRelu;
 pub use requantize::{DoubleRounding, Multiplier, Rounding, RoundingMode, ScaleError, SingleRounding};
 pub use requantize::{multiply_double, multiply_single, rounding_divide_by_pot, saturating_rounding_doubling_high_mul};
 pub use softmax::QSoftmax;
+pub use weights::{quantize_bias, quantize_weight, symmetric_scale};
 pub use window::{QWindowed, Window2d, WindowGeometry, WindowOp};
