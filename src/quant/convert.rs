@@ -275,8 +275,7 @@ macro_rules! pooling {
             }
         }
 
-        #[doc = concat!("To [`", stringify!($int8), "`] with stride `K` and `VALID` padding (the float pooling's",
-                                        " floor mode), the input's quantisation.")]
+        #[doc = concat!("To [`", stringify!($int8), "`]: stride `K`, `VALID` (floor mode), the input's quantisation.")]
         impl<const K: usize, const HO: usize, const WO: usize, const C: usize, const H: usize, const W: usize>
             Quantize<[[[f32; W]; H]; C]> for $float<K, HO, WO>
         {

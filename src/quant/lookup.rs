@@ -23,10 +23,10 @@ use crate::{Layer, Module, PerSample};
 /// use constnet::quant::{QLookup, QParams};
 ///
 /// let input = QParams::new(0.05, 0).unwrap(); // −6.4 ..= 6.35
-/// let output = QParams::new(1.0 / 255.0, -128).unwrap(); // 0 ..= 1
+/// let output = QParams::new(1.0 / 256.0, -128).unwrap(); // 0 ..= 255/256
 /// let sigmoid = QLookup::from_fn(input, output, |x| 1.0 / (1.0 + (-x).exp())).unwrap();
 /// let y = sigmoid.forward(&[0_i8, 127, -128]);
-/// assert_eq!(y, [0, 127, -128]); // σ(0) = 0.5 → 127.5 → 128 − 128; σ(6.35) → 127; σ(−6.4) → −128
+/// assert_eq!(y, [0, 127, -128]); // σ(0) = 0.5 → 128 − 128; σ(6.35) saturates at 127; σ(−6.4) → −128
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct QLookup {

@@ -54,6 +54,28 @@
 //! }
 //! ```
 //!
+//! A float model trained by this library converts to int8 here too, with
+//! no TensorFlow: [`calibrate`] runs it over sample inputs recording every
+//! activation's range, and [`quantize`] builds the int8 model — whose type
+//! the float model's type computes ([`Quantize`]) — with per-channel
+//! symmetric weights, int32 biases and activations quantised as TFLite's
+//! converter does ([`QParams::from_range`]), ReLU fused into the layer
+//! before it and the other activations as [`QLookup`] tables:
+//!
+//! ```
+//! use constnet::prelude::*;
+//! use constnet::quant::{QDense, QLookup, QRelu, calibrate, quantize};
+//!
+//! type Net = (Dense<2, 4>, Relu, Dense<4, 1>, Sigmoid);
+//! let net = Net::init(&mut Xoshiro256PlusPlus::seed_from_u64(1));
+//! let inputs: Vec<[f32; 2]> = (0..64).map(|k| [(k % 8) as f32 / 7.0, (k / 8) as f32 / 7.0]).collect();
+//! let q = quantize(&net, &calibrate(&net, &inputs))?;
+//! let _: &(QDense<2, 4>, QRelu, QDense<4, 1>, QLookup) = &q.model;
+//! let [y] = q.output.dequantize_array(&q.model.forward(&q.input.quantize_array(&inputs[9])));
+//! assert!((y - net.forward(&inputs[9])[0]).abs() < 0.02);
+//! # Ok::<(), constnet::quant::QuantizeError>(())
+//! ```
+//!
 //! Nothing here panics on any input: every index is bounded by the
 //! compile-time shapes, accumulators wrap (where TFLite's would overflow)
 //! and requantised values saturate.

@@ -13,8 +13,8 @@ use crate::quant::{QuantizeError, QuantizeErrorKind, Range};
 /// // A calibrated range [0, 1] (the digits' pixels): scale 1/255, zero point −128.
 /// let p = QParams::from_range(Range::new(0.0, 1.0)).unwrap();
 /// assert_eq!((p.scale(), p.zero_point()), (1.0 / 255.0, -128));
-/// assert_eq!(p.quantize(0.5), 0); // 127.5 rounds away from zero to 128, − 128
-/// assert_eq!(p.quantize(7.0), 127); // saturated
+/// assert_eq!((p.quantize(0.0), p.quantize(1.0)), (-128, 127));
+/// assert_eq!((p.quantize(7.0), p.quantize(-1.0)), (127, -128)); // saturated
 /// assert_eq!(p.dequantize(127), 1.0);
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq)]

@@ -203,7 +203,7 @@ impl Multiplier {
 
     /// Multipliers from their raw parts `(multiplier, shift)`, as
     /// [`new`](Multiplier::new) takes them: what Rust source written by
-    /// [`QuantizedModel::write_rust`](crate::quant::QuantizedModel::write_rust)
+    /// [`WriteRust::write_rust`](crate::quant::WriteRust::write_rust)
     /// builds an output stage from.
     ///
     /// # Errors

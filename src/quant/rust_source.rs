@@ -1,5 +1,5 @@
 //! Int8 layers as Rust source: the literals and the shared parts (output
-//! stages, clamps) that [`QuantizedModel::write_rust`](crate::quant::QuantizedModel::write_rust)
+//! stages, clamps) that [`WriteRust::write_rust`](crate::quant::WriteRust::write_rust)
 //! writes, every value exact and every constructor a `const fn`.
 
 use core::fmt::{self, Write};
