@@ -57,36 +57,74 @@
 //! }
 //! ```
 //!
+//! A float model trained by this library converts to int8 here too, with
+//! no TensorFlow: [`calibrate`] runs it over sample inputs recording every
+//! activation's range, and [`quantize`] builds the int8 model — whose type
+//! the float model's type computes ([`Quantize`]) — with per-channel
+//! symmetric weights, int32 biases and activations quantised as TFLite's
+//! converter does ([`QParams::from_range`]), ReLU fused into the layer
+//! before it and the other activations as [`QLookup`] tables:
+//!
+//! ```
+//! use constnet::prelude::*;
+//! use constnet::quant::{QDense, QLookup, QRelu, calibrate, quantize};
+//!
+//! type Net = (Dense<2, 4>, Relu, Dense<4, 1>, Sigmoid);
+//! let net = Net::init(&mut Xoshiro256PlusPlus::seed_from_u64(1));
+//! let inputs: Vec<[f32; 2]> = (0..64).map(|k| [(k % 8) as f32 / 7.0, (k / 8) as f32 / 7.0]).collect();
+//! let q = quantize(&net, &calibrate(&net, &inputs))?;
+//! let _: &(QDense<2, 4>, QRelu, QDense<4, 1>, QLookup) = &q.model;
+//! let [y] = q.output.dequantize_array(&q.model.forward(&q.input.quantize_array(&inputs[9])));
+//! assert!((y - net.forward(&inputs[9])[0]).abs() < 0.02);
+//! # Ok::<(), constnet::quant::QuantizeError>(())
+//! ```
+//!
 //! Nothing here panics on any input: every index is bounded by the
 //! compile-time shapes, accumulators wrap (where TFLite's would overflow)
 //! and requantised values saturate.
 
 mod activation;
+mod calibrate;
 mod checks;
 mod conv;
+mod convert;
 mod dense;
 mod depthwise;
 mod graph;
 mod load_error;
+mod lookup;
 mod model;
 mod padding;
+mod params;
 mod pool;
+mod quantize;
+mod quantize_error;
+mod relu;
 mod requantize;
 mod reshape;
 mod rust_source;
 mod softmax;
+mod weights;
 mod window;
 
 pub use activation::{Activation, Clamp, OutputStage};
+pub use calibrate::{Calibrate, Calibration, Range, calibrate};
 pub use conv::{ConvWeight, Convolution, QConv2d};
+pub use convert::{QuantizedConv, TflitePaddingOf};
 pub use dense::QDense;
 pub use depthwise::QDepthwiseConv2d;
 pub use graph::{ElementType, FusedActivation, Operator, OperatorKind, Options, Padding, Quantization, Tensor};
 pub use load_error::{Dims, LoadError, LoadErrorKind, Role};
+pub use lookup::QLookup;
 pub use model::{QuantizedModel, WriteRust, load};
 pub use padding::{SamePadding, TflitePadding, Valid};
+pub use params::QParams;
 pub use pool::{Average, Max, Pooling, QAvgPool2d, QMaxPool2d, Reduction};
+pub use quantize::{Edge, Order, Quantize, QuantizedNet, quantize};
+pub use quantize_error::{QuantizeError, QuantizeErrorKind};
+pub use relu::QRelu;
 pub use requantize::{DoubleRounding, Multiplier, Rounding, RoundingMode, ScaleError, SingleRounding};
 pub use requantize::{multiply_double, multiply_single, rounding_divide_by_pot, saturating_rounding_doubling_high_mul};
 pub use softmax::QSoftmax;
+pub use weights::{quantize_bias, quantize_weight, symmetric_scale};
 pub use window::{QWindowed, Window2d, WindowGeometry, WindowOp};
