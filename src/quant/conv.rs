@@ -134,9 +134,37 @@ pub trait ConvWeight<const CI: usize, const CO: usize>: Sized {
     /// Only `out`'s.
     fn write_literal<W: fmt::Write>(&self, out: &mut W) -> fmt::Result;
 
-    /// Adds kernel tap (`ky`, `kx`) times `pixel + offset` to each output
-    /// channel's accumulator, wrapping.
-    fn accumulate(&self, ky: usize, kx: usize, pixel: &[i8; CI], offset: i32, acc: &mut [i32; CO]);
+    /// One window of the input as a convolution reads it:
+    /// `[[[i16; CI]; KW]; KH]`, each value `x − input_zero_point` (which
+    /// fits 16 bits), zero where the window lies in the padding — so every
+    /// output channel's sum is one dot product with its filter.
+    type Patch: Copy;
+    /// The patch of a window entirely in the padding.
+    const EMPTY_PATCH: Self::Patch;
+
+    /// Puts kernel tap (`ky`, `kx`)'s pixel, offset, into the patch.
+    fn place(patch: &mut Self::Patch, ky: usize, kx: usize, pixel: &[i8; CI], offset: i16);
+
+    /// Output channel `o`'s sum over the patch, `Σ W[o]·patch` over its
+    /// group's channels, wrapping.
+    fn dot(&self, o: usize, patch: &Self::Patch) -> i32;
+}
+
+/// Puts `pixel + offset` at (`ky`, `kx`) of a patch (a tap outside it is
+/// ignored; the compile-time checks rule that out).
+#[inline(always)]
+pub(crate) fn place_in<const CI: usize, const KH: usize, const KW: usize>(
+    patch: &mut [[[i16; CI]; KW]; KH],
+    ky: usize,
+    kx: usize,
+    pixel: &[i8; CI],
+    offset: i16,
+) {
+    if let Some(tap) = patch.get_mut(ky).and_then(|row| row.get_mut(kx)) {
+        for (t, &v) in tap.iter_mut().zip(pixel) {
+            *t = v as i16 + offset;
+        }
+    }
 }
 
 /// The output channels of each group, `CO / (CI / CPG)` (1 for shapes the
@@ -175,16 +203,38 @@ impl<const CI: usize, const CO: usize, const CPG: usize, const KH: usize, const 
         Literal::write_literal(self, out)
     }
 
+    type Patch = [[[i16; CI]; KW]; KH];
+    const EMPTY_PATCH: Self::Patch = [[[0; CI]; KW]; KH];
+
     #[inline(always)]
-    fn accumulate(&self, ky: usize, kx: usize, pixel: &[i8; CI], offset: i32, acc: &mut [i32; CO]) {
-        let per_group = outputs_per_group(CI, CO, CPG);
-        for (o, (a, filter)) in acc.iter_mut().zip(self).enumerate() {
-            let Some(tap) = filter.get(ky).and_then(|row| row.get(kx)) else { continue };
-            let inputs = pixel.get(o / per_group * CPG..).unwrap_or(&[]);
-            for (&w, &v) in tap.iter().zip(inputs) {
-                *a = a.wrapping_add(w as i32 * (v as i32 + offset));
+    fn place(patch: &mut Self::Patch, ky: usize, kx: usize, pixel: &[i8; CI], offset: i16) {
+        place_in(patch, ky, kx, pixel, offset);
+    }
+
+    #[inline(always)]
+    fn dot(&self, o: usize, patch: &Self::Patch) -> i32 {
+        let Some(filter) = self.get(o) else { return 0 };
+        let mut acc = 0_i32;
+        if CPG == CI {
+            // One group: filter and patch are the same KH·KW·CI values in
+            // the same order, one straight dot product.
+            let taps = filter.as_flattened().as_flattened();
+            for (&w, &v) in taps.iter().zip(patch.as_flattened().as_flattened()) {
+                acc = acc.wrapping_add(w as i32 * v as i32);
+            }
+            return acc;
+        }
+        let first = o / outputs_per_group(CI, CO, CPG) * CPG;
+        for (filter_row, patch_row) in filter.iter().zip(patch) {
+            for (tap, pixel) in filter_row.iter().zip(patch_row) {
+                // The group's CPG channels, as an array: a loop of known length.
+                let Some(Ok(inputs)) = pixel.get(first..first + CPG).map(<&[i16; CPG]>::try_from) else { continue };
+                for (&w, &v) in tap.iter().zip(inputs) {
+                    acc = acc.wrapping_add(w as i32 * v as i32);
+                }
             }
         }
+        acc
     }
 }
 
@@ -228,15 +278,23 @@ impl<const CI: usize, const CO: usize, K: ConvWeight<CI, CO>, R, G: WindowGeomet
 
 impl<const CI: usize, const CO: usize, K: ConvWeight<CI, CO>, R: Rounding> WindowOp<CI, CO> for Convolution<CO, K, R> {
     #[inline]
-    fn apply<'a>(&self, taps: impl Iterator<Item = (usize, usize, &'a [i8; CI])>) -> [i8; CO] {
-        let offset = -(self.input_zero_point as i32);
-        let mut acc = self.bias;
-        for (ky, kx, pixel) in taps {
-            self.weight.accumulate(ky, kx, pixel, offset, &mut acc);
+    fn apply<const KH: usize, const KW: usize>(&self, window: &[[Option<&[i8; CI]>; KW]; KH]) -> [i8; CO] {
+        // Gathered once, then read by every output channel: each channel's
+        // sum runs over contiguous memory, its accumulator in a register.
+        let offset = -(self.input_zero_point as i16);
+        let mut patch = K::EMPTY_PATCH;
+        for (ky, row) in window.iter().enumerate() {
+            for (kx, tap) in row.iter().enumerate() {
+                if let Some(pixel) = tap {
+                    K::place(&mut patch, ky, kx, pixel, offset);
+                }
+            }
         }
         let mut y = [0; CO];
-        for (out, (&a, &m)) in y.iter_mut().zip(acc.iter().zip(self.output.multipliers())) {
-            *out = self.output.finish_with(R::MODE, a, m);
+        let channels = self.bias.iter().zip(self.output.multipliers());
+        for (o, (out, (&bias, &m))) in y.iter_mut().zip(channels).enumerate() {
+            let acc = bias.wrapping_add(self.weight.dot(o, &patch));
+            *out = self.output.finish_with(R::MODE, acc, m);
         }
         y
     }

@@ -4,7 +4,7 @@
 
 use core::fmt;
 
-use crate::quant::conv::outputs_per_group;
+use crate::quant::conv::{outputs_per_group, place_in};
 use crate::quant::rust_source::Literal;
 use crate::quant::window::{QWindowed, Window2d};
 use crate::quant::{ConvWeight, Convolution, DoubleRounding, OperatorKind, Valid};
@@ -72,13 +72,24 @@ impl<const CI: usize, const CO: usize, const KH: usize, const KW: usize> ConvWei
         Literal::write_literal(self, out)
     }
 
+    type Patch = [[[i16; CI]; KW]; KH];
+    const EMPTY_PATCH: Self::Patch = [[[0; CI]; KW]; KH];
+
     #[inline(always)]
-    fn accumulate(&self, ky: usize, kx: usize, pixel: &[i8; CI], offset: i32, acc: &mut [i32; CO]) {
-        let Some(taps) = self.get(ky).and_then(|row| row.get(kx)) else { return };
-        let per_group = outputs_per_group(CI, CO, 1);
-        for (o, (a, &w)) in acc.iter_mut().zip(taps).enumerate() {
-            let v = pixel.get(o / per_group).map_or(0, |&v| v as i32 + offset);
-            *a = a.wrapping_add(w as i32 * v);
+    fn place(patch: &mut Self::Patch, ky: usize, kx: usize, pixel: &[i8; CI], offset: i16) {
+        place_in(patch, ky, kx, pixel, offset);
+    }
+
+    #[inline(always)]
+    fn dot(&self, o: usize, patch: &Self::Patch) -> i32 {
+        let channel = o / outputs_per_group(CI, CO, 1);
+        let mut acc = 0_i32;
+        for (weight_row, patch_row) in self.iter().zip(patch) {
+            for (taps, pixel) in weight_row.iter().zip(patch_row) {
+                let (Some(&w), Some(&v)) = (taps.get(o), pixel.get(channel)) else { continue };
+                acc = acc.wrapping_add(w as i32 * v as i32);
+            }
         }
+        acc
     }
 }

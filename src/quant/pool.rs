@@ -71,8 +71,8 @@ impl Reduction for Average {
 
 impl<const C: usize, Red: Reduction> WindowOp<C, C> for Pooling<Red> {
     #[inline]
-    fn apply<'a>(&self, taps: impl Iterator<Item = (usize, usize, &'a [i8; C])>) -> [i8; C] {
-        Red::reduce(taps.map(|(_, _, pixel)| pixel), self.clamp)
+    fn apply<const KH: usize, const KW: usize>(&self, window: &[[Option<&[i8; C]>; KW]; KH]) -> [i8; C] {
+        Red::reduce(window.iter().flatten().flatten().copied(), self.clamp)
     }
 }
 

@@ -314,7 +314,8 @@ pub const fn saturating_rounding_doubling_high_mul(a: i32, b: i32) -> i32 {
 #[inline]
 pub const fn rounding_divide_by_pot(x: i32, exponent: u32) -> i32 {
     let exponent = if exponent > 31 { 31 } else { exponent };
-    let mask = ((1_i64 << exponent) - 1) as i32;
+    // 2^exponent − 1 in 32 bits (exponent ≤ 31), without a 64-bit shift.
+    let mask = ((1_u32 << exponent) - 1) as i32;
     let remainder = x & mask;
     let threshold = (mask >> 1) + if x < 0 { 1 } else { 0 };
     (x >> exponent) + if remainder > threshold { 1 } else { 0 }

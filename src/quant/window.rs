@@ -66,9 +66,9 @@ impl<
 /// What a windowed layer computes from one window: `CO` output channels
 /// from the taps of `CI`-channel pixels inside the image.
 pub trait WindowOp<const CI: usize, const CO: usize> {
-    /// One output pixel from its window's taps `(ky, kx, pixel)`, row by
-    /// row, those in the padding left out.
-    fn apply<'a>(&self, taps: impl Iterator<Item = (usize, usize, &'a [i8; CI])>) -> [i8; CO];
+    /// One output pixel from its `KH`×`KW` window: each tap's pixel, or
+    /// `None` where the tap lies in the padding.
+    fn apply<const KH: usize, const KW: usize>(&self, window: &[[Option<&[i8; CI]>; KW]; KH]) -> [i8; CO];
 }
 
 /// An int8 layer that applies `Op` to every window of geometry `G` of an
@@ -126,15 +126,12 @@ impl<
         let columns = walk(W, WO, KW, SW, P::SAME);
         let mut y = [[[0; CO]; WO]; HO];
         for (oy, out_row) in y.iter_mut().enumerate() {
+            let in_rows: [_; KH] = core::array::from_fn(|ky| rows.source(oy, ky, H).and_then(|iy| x.get(iy)));
             for (ox, out) in out_row.iter_mut().enumerate() {
-                let taps = (0..KH)
-                    .filter_map(|ky| Some((ky, rows.source(oy, ky, H).and_then(|iy| x.get(iy))?)))
-                    .flat_map(|(ky, in_row)| {
-                        (0..KW).filter_map(move |kx| {
-                            Some((ky, kx, columns.source(ox, kx, W).and_then(|ix| in_row.get(ix))?))
-                        })
-                    });
-                *out = self.op.apply(taps);
+                let window: [[_; KW]; KH] = core::array::from_fn(|ky| {
+                    core::array::from_fn(|kx| in_rows[ky].and_then(|row| row.get(columns.source(ox, kx, W)?)))
+                });
+                *out = self.op.apply(&window);
             }
         }
         y
