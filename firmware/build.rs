@@ -12,15 +12,19 @@
 //!
 //! And the int8 images' models, the same way: the TensorFlow Lite files
 //! `../tests/data/int8/*.tflite`, checked against the types of
-//! `src/models/int8_types.rs` by `constnet_tflite::build_model_source` and
+//! `src/models/int8_*_type.rs` by `constnet_tflite::build_model_source` and
 //! written to `OUT_DIR/int8_*.rs`; for the digits models also the
 //! quantised value of each raw pixel 0–16 (`p / 16` by the file's input
 //! scale and zero point, TFLite's `QUANTIZE`), `OUT_DIR/int8_*_pixels.rs`.
 
 use std::{env, fs, path::PathBuf, process};
 
-#[path = "src/models/int8_types.rs"]
-mod int8_types;
+#[path = "src/models/int8_cnn_digits_type.rs"]
+mod int8_cnn_digits_type;
+#[path = "src/models/int8_digits_type.rs"]
+mod int8_digits_type;
+#[path = "src/models/int8_sine_type.rs"]
+mod int8_sine_type;
 #[path = "src/models/pytorch_cnn_type.rs"]
 mod pytorch_cnn_type;
 
@@ -50,10 +54,12 @@ fn main() {
     }
     println!("cargo:rerun-if-changed=src/models/pytorch_cnn_type.rs");
 
-    int8::<int8_types::Sine8>(&out, "sine", "int8_sine", false);
-    int8::<int8_types::Digits8>(&out, "digits_mlp", "int8_digits", true);
-    int8::<int8_types::Cnn8>(&out, "digits_cnn", "int8_cnn_digits", true);
-    println!("cargo:rerun-if-changed=src/models/int8_types.rs");
+    int8::<int8_sine_type::Sine8>(&out, "sine", "int8_sine", false);
+    int8::<int8_digits_type::Digits8>(&out, "digits_mlp", "int8_digits", true);
+    int8::<int8_cnn_digits_type::Cnn8>(&out, "digits_cnn", "int8_cnn_digits", true);
+    for image in ["int8_sine", "int8_digits", "int8_cnn_digits"] {
+        println!("cargo:rerun-if-changed=src/models/{image}_type.rs");
+    }
     println!("cargo:rerun-if-changed=build.rs");
 }
 

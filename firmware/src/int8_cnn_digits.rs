@@ -10,11 +10,9 @@
 
 use constnet::prelude::*;
 
-// The file holds every int8 image's type; this image uses one.
-#[allow(dead_code)]
-#[path = "models/int8_types.rs"]
-mod types;
-pub use types::Cnn8;
+#[path = "models/int8_cnn_digits_type.rs"]
+mod model_type;
+pub use model_type::Cnn8;
 
 /// The model, from the source `build.rs` generated: in flash.
 #[cfg(target_os = "none")]

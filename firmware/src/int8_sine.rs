@@ -14,11 +14,9 @@
 
 use constnet::prelude::*;
 
-// The file holds every int8 image's type; this image uses one.
-#[allow(dead_code)]
-#[path = "models/int8_types.rs"]
-mod types;
-pub use types::Sine8;
+#[path = "models/int8_sine_type.rs"]
+mod model_type;
+pub use model_type::Sine8;
 
 /// The model, built at compile time from the source `build.rs` generated
 /// from `sine.tflite`: in `.rodata` (flash).
