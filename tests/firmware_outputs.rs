@@ -548,7 +548,7 @@ fn int8_model<M: constnet::quant::QuantizedModel>(bytes: &[u8], file: &str) -> c
 }
 
 /// Each raw pixel 0–16 quantised as `build.rs` writes the table.
-fn pixel_table(input: constnet_tflite::Affine) -> [i8; 17] {
+fn pixel_table(input: constnet::quant::QParams) -> [i8; 17] {
     std::array::from_fn(|p| input.quantize(p as f32 / 16.0))
 }
 

@@ -27,11 +27,10 @@ use std::time::Instant;
 
 use constnet::layers::Flatten;
 use constnet::quant::{
-    DoubleRounding, Multiplier, QAvgPool2d, QConv2d, QDense, QDepthwiseConv2d, QMaxPool2d, QSoftmax, QuantizedModel,
-    SamePadding, SingleRounding, Valid,
+    DoubleRounding, Multiplier, QAvgPool2d, QConv2d, QDense, QDepthwiseConv2d, QMaxPool2d, QParams, QSoftmax,
+    QuantizedModel, SamePadding, SingleRounding, Valid,
 };
 use constnet::{Forward, Layer};
-use constnet_tflite::Affine;
 use serde::Deserialize;
 
 #[derive(Deserialize)]
@@ -124,8 +123,8 @@ impl Reference {
         let path = format!("{}/tests/data/int8/{}.tflite", env!("CARGO_MANIFEST_DIR"), self.name);
         let imported = constnet_tflite::load_file::<M>(&path).unwrap_or_else(|e| panic!("{}: {e}", self.name));
         let (input, output) = (&self.file.input, &self.file.output);
-        assert_eq!(imported.input, Affine { scale: input.scale, zero_point: input.zero_point }, "{}", self.name);
-        assert_eq!(imported.output, Affine { scale: output.scale, zero_point: output.zero_point }, "{}", self.name);
+        assert_eq!(imported.input, QParams::new(input.scale, input.zero_point).unwrap(), "{}", self.name);
+        assert_eq!(imported.output, QParams::new(output.scale, output.zero_point).unwrap(), "{}", self.name);
         imported.model
     }
 

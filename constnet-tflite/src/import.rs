@@ -3,47 +3,10 @@
 
 use std::path::Path;
 
-use constnet::quant::{LoadError, LoadErrorKind, QuantizedModel, Role, Tensor};
+use constnet::quant::{LoadError, LoadErrorKind, QParams, QuantizedModel, Role, ScaleError, Tensor};
 
 use crate::TfliteError;
 use crate::read::Graph;
-
-/// A tensor's affine quantisation, `real = scale · (q − zero_point)`: how
-/// to quantise a model's inputs and dequantise its outputs.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct Affine {
-    /// The scale.
-    pub scale: f32,
-    /// The zero point.
-    pub zero_point: i8,
-}
-
-impl Affine {
-    /// The int8 value nearest `x / scale + zero_point` (halves away from
-    /// zero), saturated: TensorFlow Lite's `QUANTIZE`.
-    ///
-    /// ```
-    /// let q = constnet_tflite::Affine { scale: 0.5, zero_point: -10 };
-    /// assert_eq!(q.quantize(1.25), -7); // 2.5 → 3
-    /// assert_eq!(q.quantize(1e9), 127);
-    /// ```
-    pub fn quantize(self, x: f32) -> i8 {
-        let q = (x / self.scale).round() + f32::from(self.zero_point);
-        // `as` saturates (and takes NaN to 0).
-        q.clamp(f32::from(i8::MIN), f32::from(i8::MAX)) as i8
-    }
-
-    /// The real value of `q`, `scale · (q − zero_point)`: TensorFlow Lite's
-    /// `DEQUANTIZE`.
-    ///
-    /// ```
-    /// let q = constnet_tflite::Affine { scale: 0.5, zero_point: -10 };
-    /// assert_eq!(q.dequantize(-7), 1.5);
-    /// ```
-    pub fn dequantize(self, q: i8) -> f32 {
-        self.scale * (i32::from(q) - i32::from(self.zero_point)) as f32
-    }
-}
 
 /// A model loaded from a `.tflite` file, and the quantisation of its input
 /// and output as the file gives them.
@@ -51,10 +14,10 @@ impl Affine {
 pub struct Imported<M> {
     /// The model.
     pub model: M,
-    /// The input's quantisation: [`quantize`](Affine::quantize) real inputs with it.
-    pub input: Affine,
-    /// The output's quantisation: [`dequantize`](Affine::dequantize) outputs with it.
-    pub output: Affine,
+    /// The input's quantisation: [`quantize`](QParams::quantize) real inputs with it.
+    pub input: QParams,
+    /// The output's quantisation: [`dequantize`](QParams::dequantize) outputs with it.
+    pub output: QParams,
 }
 
 /// Reads the `.tflite` file `bytes` into the int8 model `M`, a tuple of
@@ -106,14 +69,15 @@ pub fn load_file<M: QuantizedModel>(path: impl AsRef<Path>) -> Result<Imported<M
 }
 
 /// The per-tensor quantisation of operator `operator`'s tensor `tensor`.
-fn affine(operator: usize, role: Role, tensor: &Tensor<'_>) -> Result<Affine, LoadError> {
+fn affine(operator: usize, role: Role, tensor: &Tensor<'_>) -> Result<QParams, LoadError> {
     let error = |kind| LoadError::new(operator, kind);
     let q = tensor.quantization.ok_or_else(|| error(LoadErrorKind::MissingQuantization { tensor: role }))?;
     match (q.scales, q.zero_points) {
         (&[scale], &[zero_point]) => {
             let zero_point = i8::try_from(zero_point)
                 .map_err(|_| error(LoadErrorKind::ZeroPoint { tensor: role, found: zero_point }))?;
-            Ok(Affine { scale, zero_point })
+            let not_positive = error(LoadErrorKind::Scale { tensor: role, error: ScaleError::NotFinitePositive });
+            QParams::new(scale, zero_point).ok_or(not_positive)
         }
         (scales, _) => Err(error(LoadErrorKind::Scales { tensor: role, expected: 1, found: scales.len() })),
     }

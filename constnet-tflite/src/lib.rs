@@ -78,5 +78,5 @@ mod rust_source;
 pub mod schema;
 
 pub use error::TfliteError;
-pub use import::{Affine, Imported, load, load_file};
+pub use import::{Imported, load, load_file};
 pub use rust_source::{build_model_source, rust_source};

@@ -67,10 +67,10 @@ pub fn build_model_source<M: QuantizedModel>(
         "// Generated at build time by constnet-tflite from {}:\n// {}.\n// Input scale {:e}, zero point {}; output scale {:e}, zero point {}.",
         input.file_name().map(|n| n.to_string_lossy()).unwrap_or_default(),
         core::any::type_name::<M>(),
-        imported.input.scale,
-        imported.input.zero_point,
-        imported.output.scale,
-        imported.output.zero_point,
+        imported.input.scale(),
+        imported.input.zero_point(),
+        imported.output.scale(),
+        imported.output.zero_point(),
     );
     let _ = imported.model.write_rust(&mut source);
     source.push('\n');

@@ -57,7 +57,7 @@ fn assert_names(error: &TfliteError, operator: &str, tensor: &str) {
 #[test]
 fn the_reference_file_fits_its_type() {
     let imported = constnet_tflite::load::<Cnn>(&cnn_bytes()).unwrap();
-    assert_eq!(imported.input.zero_point, -128);
+    assert_eq!(imported.input.zero_point(), -128);
 }
 
 #[test]
