@@ -82,7 +82,20 @@ fn main() -> Result<(), Box<dyn Error>> {
         size_of_val(&q.model),
     );
 
-    println!("wrote {} (for `static NET: … = include!(\"digits_int8_model.rs\");`)", model.display());
+    let mut source = format!(
+        "// Quantised by `cargo run --release --example quantize_digits` from the cnn_digits example's model (seed {SEED}).\n\
+         // Type: (QConv2d<1, 16, 3, 3, 8, 8, 6, 6>, QRelu, QMaxPool2d<16, 2, 2, 6, 6, 3, 3>, Flatten<144>, QDense<144, 10>)\n\
+         // Input: an NHWC image, scale {:e}, zero point {}; output: scale {:e}, zero point {}.\n",
+        q.input.scale(),
+        q.input.zero_point(),
+        q.output.scale(),
+        q.output.zero_point()
+    );
+    q.model.write_rust(&mut source)?;
+    let cnn_model = out_dir.join("cnn_digits_int8_model.rs");
+    std::fs::write(&cnn_model, source + "\n")?;
+
+    println!("wrote {} and {} (for `static NET: … = include!(…);`)", model.display(), cnn_model.display());
     Ok(())
 }
 
