@@ -130,6 +130,34 @@ if [[ -n ${result[sine,thumbv7em-none-eabihf,release]:-} ]]; then
     echo "| instructions per inference vs a naive f32 loop | $(group "$insns3") | $(verdict "$insns3" 890) | $(group "$insnss") | $(verdict "$insnss" 2734) |"
 fi
 
+# The int8 images against their f32 counterparts and MicroFlow (issue #11):
+# the int8 sine model's instructions on the Cortex-M4F against MicroFlow
+# 0.1.3's int8 sine (measured here under QEMU), the instruction ratio
+# f32 / int8 on the Cortex-M0, and flash, int8 against f32.
+if [[ -n ${result[int8_sine,thumbv7em-none-eabihf,release]:-} && -n ${result[sine,thumbv6m-none-eabi,release]:-} ]]; then
+    echo
+    echo "| int8 against f32 | board | opt-level | flash f32 → int8 (bytes) | instructions f32 → int8 | f32 / int8 |"
+    echo "|---|---|---|---:|---:|---:|"
+    for pair in "sine int8_sine" "digits int8_digits" "cnn_digits int8_cnn_digits"; do
+        read -r f32 int8 <<<"$pair"
+        for target in "${TARGETS[@]}"; do
+            for profile in "${PROFILES[@]}"; do
+                read -r flash_f _ insns_f <<<"${result[$f32,$target,$profile]}"
+                read -r flash_q _ insns_q <<<"${result[$int8,$target,$profile]}"
+                ratio=$(awk -v f="$insns_f" -v q="$insns_q" 'BEGIN { printf "%.2f", f / q }')
+                echo "| $f32 → $int8 | $(board "$target") | $(opt_level "$profile") | $(group "$flash_f") → $(group "$flash_q") | $(group "$insns_f") → $(group "$insns_q") | $ratio× |"
+            done
+        done
+    done
+    read -r _ _ q3 <<<"${result[int8_sine,thumbv7em-none-eabihf,release]}"
+    read -r _ _ qs <<<"${result[int8_sine,thumbv7em-none-eabihf,release-s]}"
+    verdict() { if (($1 < $2)); then echo "< $(group "$2"): met"; else echo "< $(group "$2"): **missed, $(group $(($1 - $2))) over**"; fi; }
+    echo
+    echo "| int8_sine on the Cortex-M4F | opt-level 3 | target | opt-level \"s\" | target |"
+    echo "|---|---:|---|---:|---|"
+    echo "| instructions per inference vs MicroFlow 0.1.3 (int8) | $(group "$q3") | $(verdict "$q3" 2430) | $(group "$qs") | $(verdict "$qs" 8911) |"
+fi
+
 # tiny_gpt's marked "inference" is its whole generation (the image prints
 # `characters N, model steps S, window restarts R`): per generated
 # character, and per step of the model through the key/value cache.
