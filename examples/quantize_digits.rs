@@ -4,8 +4,8 @@
 //! training split, quantises it to int8 (`constnet::quant::quantize`:
 //! per-channel symmetric weights, int32 biases, activation ranges as
 //! TensorFlow Lite's converter computes them), prints float and int8 test
-//! accuracy and the model sizes, and writes the int8 MLP as Rust source
-//! for a firmware `static`.
+//! accuracy and the model sizes, and writes both int8 models as Rust
+//! source for a firmware `static`.
 //!
 //! Run with `cargo run --release --example quantize_digits [-- OUTPUT_DIR]`
 //! (default output directory: `target/quantize_digits`).
@@ -16,7 +16,7 @@ use std::error::Error;
 use std::path::PathBuf;
 
 use constnet::prelude::*;
-use constnet::quant::{QDense, QLookup, WriteRust, calibrate, quantize};
+use constnet::quant::{QDense, QLookup, QParams, WriteRust, calibrate, quantize};
 use support::cnn_digits::{self, Cnn};
 use support::digits::{self, Digits};
 
@@ -53,19 +53,9 @@ fn main() -> Result<(), Box<dyn Error>> {
         q.output.zero_point()
     );
 
-    let mut source = format!(
-        "// Quantised by `cargo run --release --example quantize_digits` from the digits example's model (seed {SEED}).\n\
-         // Type: (constnet::quant::QDense<64, 32>, constnet::quant::QLookup, constnet::quant::QDense<32, 10>)\n\
-         // Input: scale {:e}, zero point {} (q = clamp(round(x / scale) + zero point, -128, 127));\n\
-         // output: scale {:e}, zero point {} (y = scale * (q - zero point)).\n",
-        q.input.scale(),
-        q.input.zero_point(),
-        q.output.scale(),
-        q.output.zero_point()
-    );
-    q.model.write_rust(&mut source)?;
     let model = out_dir.join("digits_int8_model.rs");
-    std::fs::write(&model, source + "\n")?;
+    let ty = "(QDense<64, 32>, QLookup, QDense<32, 10>)";
+    write_source(&model, "the digits example's model", ty, q.input, q.output, &q.model)?;
 
     // The CNN, the same way; its input is the image, quantised to NHWC.
     let images = cnn_digits::images(&data);
@@ -82,20 +72,36 @@ fn main() -> Result<(), Box<dyn Error>> {
         size_of_val(&q.model),
     );
 
-    let mut source = format!(
-        "// Quantised by `cargo run --release --example quantize_digits` from the cnn_digits example's model (seed {SEED}).\n\
-         // Type: (QConv2d<1, 16, 3, 3, 8, 8, 6, 6>, QRelu, QMaxPool2d<16, 2, 2, 6, 6, 3, 3>, Flatten<144>, QDense<144, 10>)\n\
-         // Input: an NHWC image, scale {:e}, zero point {}; output: scale {:e}, zero point {}.\n",
-        q.input.scale(),
-        q.input.zero_point(),
-        q.output.scale(),
-        q.output.zero_point()
-    );
-    q.model.write_rust(&mut source)?;
     let cnn_model = out_dir.join("cnn_digits_int8_model.rs");
-    std::fs::write(&cnn_model, source + "\n")?;
+    let ty = "(QConv2d<1, 16, 3, 3, 8, 8, 6, 6>, QRelu, QMaxPool2d<16, 2, 2, 6, 6, 3, 3>, Flatten<144>, QDense<144, 10>) on NHWC images";
+    write_source(&cnn_model, "the cnn_digits example's model", ty, q.input, q.output, &q.model)?;
 
     println!("wrote {} and {} (for `static NET: … = include!(…);`)", model.display(), cnn_model.display());
+    Ok(())
+}
+
+/// Writes the int8 `model` (of type `ty`, quantised from `from`) to `path`
+/// as Rust source, headed by how to quantise its input and read its output.
+fn write_source(
+    path: &std::path::Path,
+    from: &str,
+    ty: &str,
+    input: QParams,
+    output: QParams,
+    model: &impl WriteRust,
+) -> Result<(), Box<dyn Error>> {
+    let mut source = format!(
+        "// Quantised by `cargo run --release --example quantize_digits` from {from} (seed {SEED}).\n\
+         // Type: {ty}\n\
+         // Input: scale {:e}, zero point {} (q = clamp(round(x / scale) + zero point, -128, 127));\n\
+         // output: scale {:e}, zero point {} (y = scale * (q - zero point)).\n",
+        input.scale(),
+        input.zero_point(),
+        output.scale(),
+        output.zero_point()
+    );
+    model.write_rust(&mut source)?;
+    std::fs::write(path, source + "\n")?;
     Ok(())
 }
 
