@@ -31,7 +31,17 @@ use crate::Values;
 /// assert_eq!(<f64 as Float>::RUST_NAME, "f64");
 /// ```
 pub trait Float:
-    sealed::Constants + FloatCore + Values<Scalar = Self> + Debug + Display + LowerExp + Default + Send + Sync + 'static
+    sealed::Constants
+    + crate::kernel::Simd
+    + FloatCore
+    + Values<Scalar = Self>
+    + Debug
+    + Display
+    + LowerExp
+    + Default
+    + Send
+    + Sync
+    + 'static
 {
     /// The name of the type in Rust source, used when exporting a model.
     const RUST_NAME: &'static str;

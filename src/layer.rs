@@ -84,6 +84,16 @@ pub trait Backprop<X, M: Mode = TrainMode>: Layer<X> {
     /// Back-propagates `dy` (dL/d output) through the step recorded in
     /// `tape`: adds dL/dθ into `grads` and returns dL/dx.
     fn backprop(&self, tape: &Self::Tape, dy: &Self::Output, grads: &mut Self) -> X;
+
+    /// [`backprop`](Backprop::backprop) where nobody reads dL/dx (the first
+    /// layer of a model being trained): adds the same dL/dθ into `grads`
+    /// and computes nothing else. Layers whose input gradient costs work
+    /// (a dense layer's: one dot product per input) override it to skip
+    /// that work; the default runs `backprop` and drops dL/dx.
+    #[inline]
+    fn backprop_params(&self, tape: &Self::Tape, dy: &Self::Output, grads: &mut Self) {
+        let _ = self.backprop(tape, dy, grads);
+    }
 }
 
 /// A layer that treats the samples of a batch independently, so that its
@@ -124,6 +134,12 @@ where
 
     fn backprop(&self, tape: &Self::Tape, dy: &Self::Output, grads: &mut Self) -> Batch<X, B> {
         Batch(backprop_each(self, tape, &dy.0, grads))
+    }
+
+    fn backprop_params(&self, tape: &Self::Tape, dy: &Self::Output, grads: &mut Self) {
+        for (tape, dy) in tape.iter().zip(&dy.0) {
+            self.backprop_params(tape, dy, grads);
+        }
     }
 }
 

@@ -88,6 +88,9 @@ impl<X, M: Mode, L0: Backprop<X, M>> Backprop<X, M> for (L0,) {
     fn backprop(&self, tape: &Self::Tape, dy: &Self::Output, grads: &mut Self) -> X {
         self.0.backprop(&tape.0, dy, &mut grads.0)
     }
+    fn backprop_params(&self, tape: &Self::Tape, dy: &Self::Output, grads: &mut Self) {
+        self.0.backprop_params(&tape.0, dy, &mut grads.0)
+    }
 }
 
 // The passes through a stack nest one block per layer, `{ let y = <the
@@ -232,6 +235,13 @@ macro_rules! impl_stack {
 
             fn backprop(&self, tape: &Self::Tape, dy: &Self::Output, grads: &mut Self) -> $X {
                 chain_backprop!(self, tape, grads, self.$ln.backprop(&tape.$ln, dy, &mut grads.$ln); $($ri)* $i0)
+            }
+
+            /// Every layer but the first as in `backprop`; the first skips
+            /// its input gradient.
+            fn backprop_params(&self, tape: &Self::Tape, dy: &Self::Output, grads: &mut Self) {
+                let d = chain_backprop!(self, tape, grads, self.$ln.backprop(&tape.$ln, dy, &mut grads.$ln); $($ri)*);
+                self.$i0.backprop_params(&tape.$i0, &d, &mut grads.$i0)
             }
         }
     };

@@ -51,13 +51,13 @@ where
         let (output, tape) = model.forward_tape(x);
         let (value, d_output) = loss(&output, y);
         total = total + value;
-        model.backward(&tape, &d_output, &mut grads);
+        model.backward_params(&tape, &d_output, &mut grads);
         count += 1;
     }
     if count == 0 {
         return Err(TrainError::Empty);
     }
-    step_on_mean(model, optimizer, grads, total, count)
+    step_on_mean(model, optimizer, &mut grads, total, count)
 }
 
 /// Averages the summed loss and gradients of `count` samples and, if the
@@ -68,7 +68,7 @@ where
 fn step_on_mean<F: Float, M: Model<F>, O: Optimizer<F, M>>(
     model: &mut M,
     optimizer: &mut O,
-    mut grads: M,
+    grads: &mut M,
     total_loss: F,
     count: usize,
 ) -> Result<F, TrainError> {
@@ -77,18 +77,36 @@ fn step_on_mean<F: Float, M: Model<F>, O: Optimizer<F, M>>(
     if !mean.is_finite() {
         return Err(TrainError::NonFiniteLoss { first_sample: 0, loss: mean.as_f64() });
     }
-    grads.scale_params(scale);
     // A finite loss can come with infinite or NaN gradients (tanh(∞) = 1
     // while dW = dy·∞), which would corrupt every parameter they touch.
-    let non_finite = grads.tensors().position(|tensor| tensor.storage.iter().any(|g| !g.is_finite()));
-    if let Some(tensor) = non_finite {
+    if let Some(tensor) = scale_finding_non_finite(grads, scale) {
         let (layer, layer_type) = M::tensor_owner(tensor).unwrap_or((tensor, "?"));
         let name = grads.tensors().nth(tensor).map_or("?", |t| t.name);
         return Err(TrainError::NonFiniteGradient { first_sample: 0, layer, layer_type, tensor, name });
     }
-    optimizer.prepare(&mut grads);
-    optimizer.step(model, &grads);
+    optimizer.prepare(grads);
+    optimizer.step(model, grads);
     Ok(mean)
+}
+
+/// Multiplies every gradient by `scale` and returns the index of the first
+/// tensor holding a value that is then not finite. One pass, and no early
+/// exit inside a tensor, so the loop vectorises: as two passes, a scaling
+/// and a search that stopped at the first bad value, it took about a third
+/// of a one-sample training step of the digits MLP.
+fn scale_finding_non_finite<F: Float, M: Model<F>>(grads: &mut M, scale: F) -> Option<usize> {
+    let mut first = None;
+    for (index, tensor) in grads.tensors_mut().enumerate() {
+        let mut finite = true;
+        for g in tensor.storage.iter_mut() {
+            *g = *g * scale;
+            finite &= g.is_finite();
+        }
+        if !finite && first.is_none() {
+            first = Some(index);
+        }
+    }
+    first
 }
 
 /// Trains for one pass over `data`, in order, in mini-batches of
@@ -291,6 +309,6 @@ where
         d_output
     });
     let mut grads = M::zeroed();
-    model.backward(&tape, &d_outputs, &mut grads);
-    step_on_mean(model, optimizer, grads, total, B)
+    model.backward_params(&tape, &d_outputs, &mut grads);
+    step_on_mean(model, optimizer, &mut grads, total, B)
 }

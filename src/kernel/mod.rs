@@ -7,15 +7,113 @@
 //! shape of the loops: the inner loops run over independent accumulators,
 //! which the compiler vectorises without changing any sum.
 
+mod barrier;
+#[cfg(target_arch = "x86_64")]
+mod simd;
+#[cfg(target_arch = "x86_64")]
+mod tile;
+mod vector;
+
 use crate::Float;
+use barrier::column_boundary;
+#[cfg(target_arch = "x86_64")]
+pub(crate) use tile::{matmat_t, matmat_t_param_grads};
+pub(crate) use vector::{Scalar, Vector};
+
+/// The vector type of each [`Float`] in this build: on x86-64 the widest
+/// register the build's target features enable (`__m128` with SSE2, the
+/// default, up to `__m512` with AVX-512F), elsewhere [`Scalar`]. A
+/// supertrait of [`Float`], sealed with it.
+pub trait Simd: Sized {
+    /// This type's vector.
+    type Vector: Vector<Self>;
+    /// A vector of half as many lanes (or [`Scalar`]), for the outputs
+    /// past the last full vector.
+    type Half: Vector<Self>;
+}
+
+#[cfg(not(target_arch = "x86_64"))]
+impl Simd for f32 {
+    type Vector = Scalar<f32>;
+    type Half = Scalar<f32>;
+}
+#[cfg(not(target_arch = "x86_64"))]
+impl Simd for f64 {
+    type Vector = Scalar<f64>;
+    type Half = Scalar<f64>;
+}
+
+/// Applies `f` to every run of `F::Vector::LANES` values of the four
+/// slices together — registers loaded from `a`, `b`, `c` and `d`, the three
+/// results stored back into `a`, `c` and `d` — then to the remaining values
+/// one [`Scalar`] at a time. `f` is generic over the vector type, so the
+/// bulk and the remainder compute the same expression.
+#[inline(always)]
+pub(crate) fn zip4_update<F: Float>(a: &mut [F], b: &[F], c: &mut [F], d: &mut [F], f: impl Lanewise<F>) {
+    let lanes = <F::Vector as Vector<F>>::LANES;
+    let n = a.len().min(b.len()).min(c.len()).min(d.len());
+    let bulk = n - n % lanes;
+    let mut k = 0;
+    while k < bulk {
+        let (a, b, c, d) = (&mut a[k..], &b[k..], &mut c[k..], &mut d[k..]);
+        let (ra, rc, rd) = f.apply(F::Vector::load(a), F::Vector::load(b), F::Vector::load(c), F::Vector::load(d));
+        ra.store(a);
+        rc.store(c);
+        rd.store(d);
+        k += lanes;
+    }
+    for (((a, &b), c), d) in a[bulk..n].iter_mut().zip(&b[bulk..n]).zip(&mut c[bulk..n]).zip(&mut d[bulk..n]) {
+        let (ra, rc, rd) = f.apply(Scalar(*a), Scalar(b), Scalar(*c), Scalar(*d));
+        (*a, *c, *d) = (ra.0, rc.0, rd.0);
+    }
+}
+
+/// An element-wise update of three values from four, written once for any
+/// [`Vector`] (a closure cannot be generic over the vector type).
+pub(crate) trait Lanewise<F>: Copy {
+    /// The new `(a, c, d)` from `(a, b, c, d)`.
+    fn apply<V: Vector<F>>(self, a: V, b: V, c: V, d: V) -> (V, V, V);
+}
+
+/// `z[b] = z[b] + W·x[b]` for every sample (with `z` holding the bias): on
+/// targets without the register-tiled kernel, one [`matvec_t`] per sample,
+/// which sums in the same order.
+#[cfg(not(target_arch = "x86_64"))]
+#[inline]
+pub(crate) fn matmat_t<F: Float, const I: usize, const O: usize, const B: usize>(
+    z: &mut [[F; O]; B],
+    columns: &[[F; O]; I],
+    x: &[&[F; I]; B],
+) {
+    for (z, x) in z.iter_mut().zip(x) {
+        matvec_t(z, columns, x);
+    }
+}
+
+/// The parameter gradients of a batch: on targets without the
+/// register-tiled kernel, one [`matvec_t_param_grads`] per sample, in order.
+#[cfg(not(target_arch = "x86_64"))]
+#[inline]
+pub(crate) fn matmat_t_param_grads<F: Float, const I: usize, const O: usize, const B: usize>(
+    x: &[&[F; I]; B],
+    dz: &[&[F; O]; B],
+    bias_grad: &mut [F; O],
+    column_grads: &mut [[F; O]; I],
+) {
+    for (x, dz) in x.iter().zip(dz) {
+        matvec_t_param_grads(*x, *dz, bias_grad, column_grads, |c| &mut c[..]);
+    }
+}
 
 /// How many independent partial sums [`dot`] keeps. Eight `f32` lanes fill one
 /// AVX register or two SSE/NEON registers; the order is the same everywhere.
 const DOT_LANES: usize = 8;
 
 /// The dot product of `a` and `b`, summed in [`DOT_LANES`] interleaved partial
-/// sums that are then added pairwise, then the tail.
-#[inline]
+/// sums that are then added pairwise, then the tail. Always inlined: it
+/// runs once per column of a backward pass, where a call costs as much as a
+/// short column's arithmetic.
+#[inline(always)]
 pub(crate) fn dot<F: Float>(a: &[F], b: &[F]) -> F {
     let mut acc = [F::zero(); DOT_LANES];
     let a_chunks = a.chunks_exact(DOT_LANES);
@@ -97,10 +195,8 @@ pub(crate) fn matvec_t_columns<F: Float, C>(z: &mut [F], columns: &[C], x: &[F],
 
 /// The backward pass of `z = bias + W·x` over transposed weights, each
 /// input's column seen flat through `flat` / `flat_mut` (as in
-/// [`matvec_t_columns`]), for dL/dz `dz`: adds dz into `bias_grad` and
-/// dz·x[i] into input `i`'s gradient column (one [`axpy`] each, vectorised
-/// over the outputs), and returns dL/dx, one [`dot`] with each stored
-/// column.
+/// [`matvec_t_columns`]), for dL/dz `dz`: [`matvec_t_param_grads`], then
+/// dL/dx from [`matvec_t_input_grad`].
 #[inline]
 pub(crate) fn matvec_t_backprop<F: Float, C, const N: usize>(
     columns: &[C; N],
@@ -111,13 +207,44 @@ pub(crate) fn matvec_t_backprop<F: Float, C, const N: usize>(
     flat: impl Fn(&C) -> &[F],
     flat_mut: impl Fn(&mut C) -> &mut [F],
 ) -> [F; N] {
+    matvec_t_param_grads(x, dz, bias_grad, column_grads, flat_mut);
+    matvec_t_input_grad(columns, dz, flat)
+}
+
+/// The parameter gradients of `z = bias + W·x` over transposed weights:
+/// adds dz into `bias_grad` and dz·x[i] into input `i`'s gradient column,
+/// one [`axpy`] per column, vectorised along the column.
+#[inline]
+pub(crate) fn matvec_t_param_grads<F: Float, C>(
+    x: &[F],
+    dz: &[F],
+    bias_grad: &mut [F],
+    column_grads: &mut [C],
+    flat_mut: impl Fn(&mut C) -> &mut [F],
+) {
     for (g, &d) in bias_grad.iter_mut().zip(dz) {
         *g = *g + d;
     }
     for (column, &xi) in column_grads.iter_mut().zip(x) {
+        column_boundary();
         axpy(flat_mut(column), dz, xi);
     }
-    core::array::from_fn(|i| dot(flat(&columns[i]), dz))
+}
+
+/// dL/dx of `z = bias + W·x` over transposed weights: dx[i] is the [`dot`]
+/// of stored column `i` with `dz`.
+#[inline]
+pub(crate) fn matvec_t_input_grad<F: Float, C, const N: usize>(
+    columns: &[C; N],
+    dz: &[F],
+    flat: impl Fn(&C) -> &[F],
+) -> [F; N] {
+    let mut dx = [F::zero(); N];
+    for (d, column) in dx.iter_mut().zip(columns) {
+        column_boundary();
+        *d = dot(flat(column), dz);
+    }
+    dx
 }
 
 /// The widest layer whose output sums [`matvec_t`] keeps in registers.

@@ -1,0 +1,219 @@
+//! The batched products over transposed weights, blocked in registers: a
+//! tile of [`TILE_ROWS`] rows by [`TILE_COLUMNS`] vector registers of
+//! outputs stays in registers while one operand streams past, so each
+//! weight (forward) or each output gradient (weight gradient) loaded is
+//! used by several samples or columns instead of one.
+//!
+//! Every sum keeps the order of the per-sample kernels: an output of the
+//! forward pass is `((bias + w₀·x₀) + w₁·x₁) + …` in input order, as in
+//! [`matvec_t`](super::matvec_t); a weight gradient is
+//! `((g + dz₀·x₀) + dz₁·x₁) + …` in sample order, as per-sample
+//! [`matvec_t_param_grads`](super::matvec_t_param_grads) calls accumulate it.
+//! Only the loop nest changes, so a batch has exactly the bits of per-sample
+//! passes (`tests/batched.rs`).
+
+use super::simd::{TILE_COLUMNS, TILE_ROWS};
+use super::{Scalar, Vector};
+use crate::Float;
+
+/// `rows[r][o0 + k] += Σ_t vectors(t)[o0 + k] · scalar(t, r)` for the tile's
+/// `R` rows and `C` vectors `V` of lanes `k`, over `t = 0 .. steps` in
+/// order: the outer-product update both batched kernels are made of.
+#[inline(always)]
+fn outer_tile<'v, F: Float, V: Vector<F>, const R: usize, const C: usize>(
+    rows: [&mut [F]; R],
+    o0: usize,
+    steps: usize,
+    vectors: impl Fn(usize) -> &'v [F],
+    scalar: impl Fn(usize, usize) -> F,
+) {
+    let width = C * V::LANES;
+    let mut acc: [[V; C]; R] = core::array::from_fn(|r| {
+        let row = rows[r].get(o0..).unwrap_or_default();
+        core::array::from_fn(|c| V::load(row.get(c * V::LANES..).unwrap_or_default()))
+    });
+    for t in 0..steps {
+        let Some(row) = vectors(t).get(o0..o0 + width) else { continue };
+        let w: [V; C] = core::array::from_fn(|c| V::load(&row[c * V::LANES..]));
+        for (r, acc) in acc.iter_mut().enumerate() {
+            let k = V::splat(scalar(t, r));
+            for (a, &w) in acc.iter_mut().zip(&w) {
+                *a = a.add(w.mul(k));
+            }
+        }
+    }
+    for (row, acc) in rows.into_iter().zip(&acc) {
+        if let Some(row) = row.get_mut(o0..) {
+            for (c, a) in acc.iter().enumerate() {
+                a.store(row.get_mut(c * V::LANES..).unwrap_or_default());
+            }
+        }
+    }
+}
+
+/// Covers the outputs `0..O` with blocks, widest first: [`TILE_COLUMNS`]
+/// registers, one register, one half-width register, then single values;
+/// `block::<V, C>(o0)` handles `C` vectors `V` from output `o0`. The block
+/// sizes change how many sums share a load, never a sum's order.
+macro_rules! for_output_blocks {
+    ($F:ty, $O:expr, |$o0:ident| $block:ident($($arg:expr),*)) => {{
+        let full = <<$F as super::Simd>::Vector as Vector<$F>>::LANES;
+        let half = <<$F as super::Simd>::Half as Vector<$F>>::LANES;
+        let mut $o0 = 0;
+        while $o0 + TILE_COLUMNS * full <= $O {
+            $block::<$F, <$F as super::Simd>::Vector, TILE_COLUMNS, I, O, B>($($arg),*);
+            $o0 += TILE_COLUMNS * full;
+        }
+        while $o0 + full <= $O {
+            $block::<$F, <$F as super::Simd>::Vector, 1, I, O, B>($($arg),*);
+            $o0 += full;
+        }
+        while $o0 + half <= $O {
+            $block::<$F, <$F as super::Simd>::Half, 1, I, O, B>($($arg),*);
+            $o0 += half;
+        }
+        while $o0 < $O {
+            $block::<$F, Scalar<$F>, 1, I, O, B>($($arg),*);
+            $o0 += 1;
+        }
+    }};
+}
+
+/// `z[b] = z[b] + W·x[b]` for every sample `b` (with `z` holding the bias),
+/// over transposed weights `columns`, each output summed in input order.
+#[inline]
+pub(crate) fn matmat_t<F: Float, const I: usize, const O: usize, const B: usize>(
+    z: &mut [[F; O]; B],
+    columns: &[[F; O]; I],
+    x: &[&[F; I]; B],
+) {
+    for_output_blocks!(F, O, |o0| forward_block(z, columns, x, o0));
+}
+
+/// One block of outputs of [`matmat_t`], `C` vectors `V` from output `o0`,
+/// for every sample: tiles of [`TILE_ROWS`] samples, then single samples.
+#[inline(always)]
+fn forward_block<F: Float, V: Vector<F>, const C: usize, const I: usize, const O: usize, const B: usize>(
+    z: &mut [[F; O]; B],
+    columns: &[[F; O]; I],
+    x: &[&[F; I]; B],
+    o0: usize,
+) {
+    let (z_blocks, z_rest) = z.as_chunks_mut::<TILE_ROWS>();
+    let (x_blocks, x_rest) = x.as_chunks::<TILE_ROWS>();
+    for (z, x) in z_blocks.iter_mut().zip(x_blocks) {
+        let rows = z.each_mut().map(|row| &mut row[..]);
+        outer_tile::<F, V, TILE_ROWS, C>(rows, o0, I, |i| &columns[i], |i, r| x[r][i]);
+    }
+    for (z, x) in z_rest.iter_mut().zip(x_rest) {
+        outer_tile::<F, V, 1, C>([&mut z[..]], o0, I, |i| &columns[i], |i, _| x[i]);
+    }
+}
+
+/// The parameter gradients of `z[b] = bias + W·x[b]` over transposed
+/// weights, for dL/dz `dz[b]`: adds every sample's dz into `bias_grad` and
+/// dz[b]·x[b][i] into column `i`'s gradient, sample after sample.
+#[inline]
+pub(crate) fn matmat_t_param_grads<F: Float, const I: usize, const O: usize, const B: usize>(
+    x: &[&[F; I]; B],
+    dz: &[&[F; O]; B],
+    bias_grad: &mut [F; O],
+    column_grads: &mut [[F; O]; I],
+) {
+    for dz in dz {
+        for (g, &d) in bias_grad.iter_mut().zip(*dz) {
+            *g = *g + d;
+        }
+    }
+    for_output_blocks!(F, O, |o0| weight_grad_block(x, dz, column_grads, o0));
+}
+
+/// One block of outputs of [`matmat_t_param_grads`]' weight gradient, `C`
+/// vectors `V` from output `o0`, for every column: tiles of [`TILE_ROWS`]
+/// columns, then single columns, each summing over the samples in order.
+#[inline(always)]
+fn weight_grad_block<F: Float, V: Vector<F>, const C: usize, const I: usize, const O: usize, const B: usize>(
+    x: &[&[F; I]; B],
+    dz: &[&[F; O]; B],
+    column_grads: &mut [[F; O]; I],
+    o0: usize,
+) {
+    let (blocks, rest) = column_grads.as_chunks_mut::<TILE_ROWS>();
+    let rest_start = blocks.len() * TILE_ROWS;
+    for (block, columns) in blocks.iter_mut().enumerate() {
+        let i0 = block * TILE_ROWS;
+        let rows = columns.each_mut().map(|row| &mut row[..]);
+        outer_tile::<F, V, TILE_ROWS, C>(rows, o0, B, |b| dz[b], |b, r| x[b][i0 + r]);
+    }
+    for (k, column) in rest.iter_mut().enumerate() {
+        let i = rest_start + k;
+        outer_tile::<F, V, 1, C>([&mut column[..]], o0, B, |b| dz[b], |b, _| x[b][i]);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::kernel::{matvec_t, matvec_t_param_grads};
+
+    fn value(k: usize) -> f32 {
+        ((k * 7919 % 1013) as f32 / 1013.0 - 0.5) * 3.7
+    }
+
+    /// Every tile shape and remainder (rows past the last full block,
+    /// outputs past the last full register, fewer outputs than a register)
+    /// gives the bits of the per-sample kernels, in `f32` and `f64`.
+    fn check<const I: usize, const O: usize, const B: usize>() {
+        let columns: [[f32; O]; I] = core::array::from_fn(|i| core::array::from_fn(|o| value(i * O + o)));
+        let x: [[f32; I]; B] = core::array::from_fn(|b| core::array::from_fn(|i| value(b * I + i + 5000)));
+        let bias: [f32; O] = core::array::from_fn(|o| value(o + 9000));
+        let dz: [[f32; O]; B] = core::array::from_fn(|b| core::array::from_fn(|o| value(b * O + o + 13000)));
+        let inputs: [&[f32; I]; B] = core::array::from_fn(|b| &x[b]);
+        let d_outputs: [&[f32; O]; B] = core::array::from_fn(|b| &dz[b]);
+
+        let mut expected = [bias; B];
+        for (z, x) in expected.iter_mut().zip(&x) {
+            matvec_t(z, &columns, x);
+        }
+        let mut z = [bias; B];
+        matmat_t(&mut z, &columns, &inputs);
+        let bits = |z: &[[f32; O]; B]| z.as_flattened().iter().map(|v| v.to_bits()).collect::<Vec<_>>();
+        assert_eq!(bits(&z), bits(&expected), "forward, I = {I}, O = {O}, B = {B}");
+
+        let (mut bias_expected, mut grads_expected) = (bias, columns);
+        for (x, dz) in x.iter().zip(&dz) {
+            matvec_t_param_grads(x, dz, &mut bias_expected, &mut grads_expected, |c| &mut c[..]);
+        }
+        let (mut bias_grad, mut grads) = (bias, columns);
+        matmat_t_param_grads(&inputs, &d_outputs, &mut bias_grad, &mut grads);
+        assert_eq!(bias_grad.map(f32::to_bits), bias_expected.map(f32::to_bits), "bias, I = {I}, O = {O}, B = {B}");
+        let bits = |g: &[[f32; O]; I]| g.as_flattened().iter().map(|v| v.to_bits()).collect::<Vec<_>>();
+        assert_eq!(bits(&grads), bits(&grads_expected), "weights, I = {I}, O = {O}, B = {B}");
+
+        let columns64 = columns.map(|c| c.map(f64::from));
+        let x64 = x.map(|x| x.map(f64::from));
+        let inputs64: [&[f64; I]; B] = core::array::from_fn(|b| &x64[b]);
+        let mut expected64 = [bias.map(f64::from); B];
+        for (z, x) in expected64.iter_mut().zip(&x64) {
+            matvec_t(z, &columns64, x);
+        }
+        let mut z64 = [bias.map(f64::from); B];
+        matmat_t(&mut z64, &columns64, &inputs64);
+        assert_eq!(z64.map(|z| z.map(f64::to_bits)), expected64.map(|z| z.map(f64::to_bits)), "f64, I = {I}, O = {O}");
+    }
+
+    #[test]
+    fn batched_kernels_keep_the_per_sample_bits() {
+        check::<1, 1, 1>();
+        check::<3, 2, 5>();
+        check::<7, 5, 3>();
+        check::<4, 8, 4>();
+        check::<5, 16, 7>();
+        check::<6, 33, 9>();
+        check::<9, 64, 13>();
+        check::<11, 70, 8>();
+        check::<2, 100, 17>();
+        #[cfg(not(miri))]
+        check::<64, 128, 32>();
+    }
+}
