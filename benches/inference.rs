@@ -1,4 +1,5 @@
-//! Inference and training-step benchmarks, `f32`, batch 1.
+//! Inference and training-step benchmarks, `f32` (and one `f64` training
+//! step), batch 1 and batch 32.
 //!
 //! What is measured:
 //!
@@ -21,6 +22,13 @@
 //!   samples, so the weights stay in a realistic regime instead of collapsing
 //!   onto one sample over millions of iterations.
 //!
+//! * `train_step/mlp_64-32-10_f64/constnet` — the MLP's step in `f64`.
+//! * `inference/dense_128x128_batch32/constnet` — [`Forward::forward`] on a
+//!   [`Batch`] of 32 samples.
+//! * `train_batched/mlp_64-32-10_batch32/constnet` — one [`train_batched`]
+//!   step of the MLP on a [`Batch`] of 32 samples, softmax cross-entropy,
+//!   SGD.
+//!
 //! Inference benchmarks report `Throughput::Elements` = the number of
 //! multiply-accumulates (`I·O` per dense layer), so criterion's
 //! "elements/s" divided by 10⁹ is MACs per nanosecond.
@@ -37,7 +45,7 @@ type Xor = (Dense<2, 4>, Tanh, Dense<4, 1>, Sigmoid);
 type Mlp = (Dense<64, 32>, Tanh, Dense<32, 10>);
 
 /// A per-sample loss: the loss and its gradient with respect to the output.
-type Loss<const O: usize> = fn(&[f32; O], &[f32; O]) -> (f32, [f32; O]);
+type Loss<F, const O: usize> = fn(&[F; O], &[F; O]) -> (F, [F; O]);
 
 /// How many samples a training-step benchmark cycles through (a power of two).
 const SAMPLES: usize = 16;
@@ -114,16 +122,16 @@ fn bench_naive<const I: usize, O>(c: &mut Criterion, name: &str, macs: u64, forw
 
 /// `train_step/<name>/constnet`: one `train_batch` of one sample, cycling
 /// through `samples`.
-fn bench_train_step<M, const I: usize, const O: usize>(
+fn bench_train_step<F: Float, M, const I: usize, const O: usize>(
     c: &mut Criterion,
     name: &str,
     mut model: M,
-    samples: &[([f32; I], [f32; O]); SAMPLES],
-    loss: Loss<O>,
+    samples: &[([F; I], [F; O]); SAMPLES],
+    loss: Loss<F, O>,
 ) where
-    M: Model + Backprop<[f32; I], Output = [f32; O]>,
+    M: Model<F> + Backprop<[F; I], Output = [F; O]>,
 {
-    let mut sgd = Sgd::new(0.01).expect("a valid learning rate");
+    let mut sgd = Sgd::new(F::from_f64(0.01)).expect("a valid learning rate");
     let mut next = 0;
     let mut group = c.benchmark_group("train_step");
     group.bench_function(BenchmarkId::new(name, "constnet"), |b| {
@@ -152,8 +160,16 @@ fn dense_benches(c: &mut Criterion) {
     bench_inference::<_, 128>(c, "dense_128x128", &d128);
     bench_naive(c, "dense_128x128", 128 * 128, |x| naive128.forward(x));
 
-    bench_train_step(c, "dense_64x64", d64, &regression(), mse);
-    bench_train_step(c, "dense_128x128", d128, &regression(), mse);
+    bench_train_step(c, "dense_64x64", d64.clone(), &regression(), mse);
+    bench_train_step(c, "dense_128x128", d128.clone(), &regression(), mse);
+
+    let batch: Batch<[f32; 128], 32> = Batch::from_fn(input);
+    let mut group = c.benchmark_group("inference");
+    group.throughput(Throughput::Elements(32 * macs(&d128)));
+    group.bench_function(BenchmarkId::new("dense_128x128_batch32", "constnet"), |b| {
+        b.iter(|| black_box(black_box(&d128).forward(black_box(&batch))))
+    });
+    group.finish();
 }
 
 fn xor_benches(c: &mut Criterion) {
@@ -173,7 +189,27 @@ fn mlp_benches(c: &mut Criterion) {
     bench_naive(c, "mlp_64-32-10", 64 * 32 + 32 * 10, |x| naive.forward(x));
     let data: [([f32; 64], [f32; 10]); SAMPLES] =
         core::array::from_fn(|s| (input(s), one_hot(s % 10).expect("a class below 10")));
-    bench_train_step(c, "mlp_64-32-10", mlp, &data, softmax_cross_entropy);
+    bench_train_step(c, "mlp_64-32-10", mlp.clone(), &data, softmax_cross_entropy);
+
+    let mlp64 = <(Dense<64, 32, f64>, Tanh, Dense<32, 10, f64>)>::init(&mut rng());
+    let data64 = data.map(|(x, y)| (x.map(f64::from), y.map(f64::from)));
+    bench_train_step(c, "mlp_64-32-10_f64", mlp64, &data64, softmax_cross_entropy);
+
+    // Two batches of 32 samples, taken in turn.
+    let inputs: [Batch<[f32; 64], 32>; 2] = core::array::from_fn(|k| Batch::from_fn(|s| input(32 * k + s)));
+    let targets: [Batch<[f32; 10], 32>; 2] =
+        core::array::from_fn(|k| Batch::from_fn(|s| one_hot((32 * k + s) % 10).expect("a class below 10")));
+    let (mut model, mut sgd, mut next) = (mlp, Sgd::new(0.01).expect("a valid learning rate"), 0);
+    let mut group = c.benchmark_group("train_batched");
+    group.bench_function(BenchmarkId::new("mlp_64-32-10_batch32", "constnet"), |b| {
+        b.iter(|| {
+            let k = next % 2;
+            next += 1;
+            let loss = train_batched(&mut model, &mut sgd, black_box(&inputs[k]), &targets[k], softmax_cross_entropy);
+            black_box(loss.expect("a finite loss"))
+        })
+    });
+    group.finish();
 }
 
 criterion_group!(benches, dense_benches, xor_benches, mlp_benches);
