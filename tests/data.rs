@@ -310,7 +310,12 @@ fn early_stopping_costs_one_model() {
     type Big = (Dense<64, 32>, Tanh, Dense<32, 10>);
     let model = core::mem::size_of::<Big>();
     let stopper = core::mem::size_of::<EarlyStopping<Big, f32>>();
-    assert!(stopper >= model && stopper <= model + 64, "{stopper} vs {model}");
+    // One model and a few scalars, in three groups (the best epoch and
+    // loss, the option's tag, the counters), each taking at most one unit
+    // of the model's alignment: 4 bytes on a microcontroller, 64 on this
+    // host, where a `Dense` is aligned to a cache line.
+    let unit = core::mem::align_of::<Big>().max(16);
+    assert!(stopper >= model && stopper <= model + 3 * unit, "{stopper} vs {model}");
 }
 
 // ---------------------------------------------------------------- CSV
