@@ -16,8 +16,6 @@ mod vector;
 
 use crate::Float;
 use barrier::column_boundary;
-#[cfg(target_arch = "x86_64")]
-pub(crate) use tile::{matmat_t, matmat_t_param_grads};
 pub(crate) use vector::{Scalar, Vector};
 
 /// The vector type of each [`Float`] in this build: on x86-64 the widest
@@ -75,24 +73,28 @@ pub(crate) trait Lanewise<F>: Copy {
     fn apply<V: Vector<F>>(self, a: V, b: V, c: V, d: V) -> (V, V, V);
 }
 
-/// `z[b] = z[b] + W·x[b]` for every sample (with `z` holding the bias): on
-/// targets without the register-tiled kernel, one [`matvec_t`] per sample,
-/// which sums in the same order.
-#[cfg(not(target_arch = "x86_64"))]
+/// `z[b] = z[b] + W·x[b]` for every sample (with `z` holding the bias),
+/// over transposed weights, each output summed in input order: on x86-64
+/// the register-tiled [`tile::matmat_t`], elsewhere one [`matvec_t`] per
+/// sample. Both sum in the per-sample order.
 #[inline]
 pub(crate) fn matmat_t<F: Float, const I: usize, const O: usize, const B: usize>(
     z: &mut [[F; O]; B],
     columns: &[[F; O]; I],
     x: &[&[F; I]; B],
 ) {
+    #[cfg(target_arch = "x86_64")]
+    tile::matmat_t(z, columns, x);
+    #[cfg(not(target_arch = "x86_64"))]
     for (z, x) in z.iter_mut().zip(x) {
         matvec_t(z, columns, x);
     }
 }
 
-/// The parameter gradients of a batch: on targets without the
-/// register-tiled kernel, one [`matvec_t_param_grads`] per sample, in order.
-#[cfg(not(target_arch = "x86_64"))]
+/// The parameter gradients of a batch through `z[b] = bias + W·x[b]`, for
+/// dL/dz `dz[b]`, accumulated sample after sample: on x86-64 the
+/// register-tiled [`tile::matmat_t_param_grads`], elsewhere one
+/// [`matvec_t_param_grads`] per sample.
 #[inline]
 pub(crate) fn matmat_t_param_grads<F: Float, const I: usize, const O: usize, const B: usize>(
     x: &[&[F; I]; B],
@@ -100,6 +102,9 @@ pub(crate) fn matmat_t_param_grads<F: Float, const I: usize, const O: usize, con
     bias_grad: &mut [F; O],
     column_grads: &mut [[F; O]; I],
 ) {
+    #[cfg(target_arch = "x86_64")]
+    tile::matmat_t_param_grads(x, dz, bias_grad, column_grads);
+    #[cfg(not(target_arch = "x86_64"))]
     for (x, dz) in x.iter().zip(dz) {
         matvec_t_param_grads(*x, *dz, bias_grad, column_grads, |c| &mut c[..]);
     }
