@@ -115,10 +115,11 @@
 //!
 //! The library is `#![no_std]` without `alloc` and its inference path does
 //! not panic: indices are all compile-time shapes. Its only `unsafe` is in
-//! the x86-64 kernels — vector loads and stores through pointers to arrays
-//! of the exact length, and an empty `asm!` statement that keeps LLVM from
-//! vectorising a loop the wrong way — isolated in two modules and run under
-//! Miri; firmware builds (Arm) contain none of it.
+//! the x86-64 kernels — the vector intrinsics (loads and stores through
+//! pointers to arrays of the exact length, and arithmetic on registers the
+//! build's target features provide), and an empty `asm!` statement that
+//! keeps LLVM from vectorising a loop the wrong way — isolated in two
+//! modules and run under Miri; firmware builds (Arm) contain none of it.
 //!
 //! ## Models larger than the stack
 //!
