@@ -51,29 +51,30 @@ fn outer_tile<'v, F: Float, V: Vector<F>, const R: usize, const C: usize>(
     }
 }
 
-/// Covers the outputs `0..O` with blocks, widest first: [`TILE_COLUMNS`]
-/// registers, one register, one half-width register, then single values;
-/// `block::<V, C>(o0)` handles `C` vectors `V` from output `o0`. The block
-/// sizes change how many sums share a load, never a sum's order.
+/// Covers the outputs `0..O` of a kernel generic over `<F, I, O, B>` with
+/// blocks, widest first: [`TILE_COLUMNS`] registers, one register, one
+/// half-width register, then single values; `block::<F, V, C, I, O, B>(…,
+/// o0)` handles `C` vectors `V` from output `o0`. The block sizes change how
+/// many sums share a load, never a sum's order.
 macro_rules! for_output_blocks {
-    ($F:ty, $O:expr, |$o0:ident| $block:ident($($arg:expr),*)) => {{
+    (<$F:ty, $I:ident, $O:ident, $B:ident>, |$o0:ident| $block:ident($($arg:expr),*)) => {{
         let full = <<$F as super::Simd>::Vector as Vector<$F>>::LANES;
         let half = <<$F as super::Simd>::Half as Vector<$F>>::LANES;
         let mut $o0 = 0;
         while $o0 + TILE_COLUMNS * full <= $O {
-            $block::<$F, <$F as super::Simd>::Vector, TILE_COLUMNS, I, O, B>($($arg),*);
+            $block::<$F, <$F as super::Simd>::Vector, TILE_COLUMNS, $I, $O, $B>($($arg),*);
             $o0 += TILE_COLUMNS * full;
         }
         while $o0 + full <= $O {
-            $block::<$F, <$F as super::Simd>::Vector, 1, I, O, B>($($arg),*);
+            $block::<$F, <$F as super::Simd>::Vector, 1, $I, $O, $B>($($arg),*);
             $o0 += full;
         }
         while $o0 + half <= $O {
-            $block::<$F, <$F as super::Simd>::Half, 1, I, O, B>($($arg),*);
+            $block::<$F, <$F as super::Simd>::Half, 1, $I, $O, $B>($($arg),*);
             $o0 += half;
         }
         while $o0 < $O {
-            $block::<$F, Scalar<$F>, 1, I, O, B>($($arg),*);
+            $block::<$F, Scalar<$F>, 1, $I, $O, $B>($($arg),*);
             $o0 += 1;
         }
     }};
@@ -87,7 +88,7 @@ pub(crate) fn matmat_t<F: Float, const I: usize, const O: usize, const B: usize>
     columns: &[[F; O]; I],
     x: &[&[F; I]; B],
 ) {
-    for_output_blocks!(F, O, |o0| forward_block(z, columns, x, o0));
+    for_output_blocks!(<F, I, O, B>, |o0| forward_block(z, columns, x, o0));
 }
 
 /// One block of outputs of [`matmat_t`], `C` vectors `V` from output `o0`,
@@ -125,7 +126,7 @@ pub(crate) fn matmat_t_param_grads<F: Float, const I: usize, const O: usize, con
             *g = *g + d;
         }
     }
-    for_output_blocks!(F, O, |o0| weight_grad_block(x, dz, column_grads, o0));
+    for_output_blocks!(<F, I, O, B>, |o0| weight_grad_block(x, dz, column_grads, o0));
 }
 
 /// One block of outputs of [`matmat_t_param_grads`]' weight gradient, `C`
