@@ -117,9 +117,11 @@
 //! not panic: indices are all compile-time shapes. Its only `unsafe` is in
 //! the x86-64 kernels — the vector intrinsics (loads and stores through
 //! pointers to arrays of the exact length, and arithmetic on registers the
-//! build's target features provide), and an empty `asm!` statement that
-//! keeps LLVM from vectorising a loop the wrong way — isolated in two
-//! modules and run under Miri; firmware builds (Arm) contain none of it.
+//! CPU provides), the calls into the kernels' AVX2 and AVX-512 copies once
+//! the CPU has reported those instruction sets, and an empty `asm!`
+//! statement that keeps LLVM from vectorising a loop the wrong way —
+//! isolated in three modules, whose SSE2 path runs under Miri; firmware
+//! builds (Arm) contain none of it.
 //!
 //! ## Models larger than the stack
 //!

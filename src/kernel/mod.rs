@@ -6,8 +6,15 @@
 //! x86-64 and on a Cortex-M4F (DESIGN.md, property 7). Speed comes from the
 //! shape of the loops: the inner loops run over independent accumulators,
 //! which the compiler vectorises without changing any sum.
+//!
+//! The matrix kernels below are entry points that [`dispatch`] runs at the
+//! widest instruction set the CPU has (on x86-64; elsewhere at the build's).
+//! An instruction set changes how many lanes an operation covers, never
+//! which operations run, so every one gives the same bits.
 
 mod barrier;
+mod dispatch;
+mod matvec;
 #[cfg(target_arch = "x86_64")]
 mod simd;
 #[cfg(target_arch = "x86_64")]
@@ -15,56 +22,55 @@ mod tile;
 mod vector;
 
 use crate::Float;
-use barrier::column_boundary;
+use dispatch::dispatched;
+pub(crate) use matvec::dot;
 pub(crate) use vector::{Scalar, Vector};
 
-/// The vector type of each [`Float`] in this build: on x86-64 the widest
-/// register the build's target features enable (`__m128` with SSE2, the
-/// default, up to `__m512` with AVX-512F), elsewhere [`Scalar`]. A
-/// supertrait of [`Float`], sealed with it.
-pub trait Simd: Sized {
-    /// This type's vector.
+/// The registers an instruction set `S` holds values of this type in: a
+/// full register and a half-width one (or [`Scalar`]) for the values past
+/// the last full register.
+pub trait Registers<S>: Sized {
+    /// A full register.
     type Vector: Vector<Self>;
-    /// A vector of half as many lanes (or [`Scalar`]), for the outputs
-    /// past the last full vector.
+    /// A register of half as many lanes, or [`Scalar`].
     type Half: Vector<Self>;
 }
 
+#[cfg(target_arch = "x86_64")]
+pub use simd::{Avx, Avx512, Build, Sse2};
+
+/// The registers of every instruction set the kernels run at: on x86-64
+/// SSE2, AVX and AVX-512F, elsewhere one [`Scalar`] lane. A supertrait of
+/// [`Float`], sealed with it.
+#[cfg(target_arch = "x86_64")]
+pub trait Simd: Registers<Sse2> + Registers<Avx> + Registers<Avx512> {}
+
+/// The registers of every instruction set the kernels run at: on x86-64
+/// SSE2, AVX and AVX-512F, elsewhere one [`Scalar`] lane. A supertrait of
+/// [`Float`], sealed with it.
 #[cfg(not(target_arch = "x86_64"))]
-impl Simd for f32 {
+pub trait Simd: Registers<Build> {}
+
+/// The one instruction set off x86-64: one value at a time (the compiler
+/// may still vectorise the scalar loops, as on AArch64).
+#[cfg(not(target_arch = "x86_64"))]
+#[derive(Clone, Copy, Debug)]
+pub struct Build;
+
+#[cfg(not(target_arch = "x86_64"))]
+impl Registers<Build> for f32 {
     type Vector = Scalar<f32>;
     type Half = Scalar<f32>;
 }
+
 #[cfg(not(target_arch = "x86_64"))]
-impl Simd for f64 {
+impl Registers<Build> for f64 {
     type Vector = Scalar<f64>;
     type Half = Scalar<f64>;
 }
 
-/// Applies `f` to every run of `F::Vector::LANES` values of the four
-/// slices together — registers loaded from `a`, `b`, `c` and `d`, the three
-/// results stored back into `a`, `c` and `d` — then to the remaining values
-/// one [`Scalar`] at a time. `f` is generic over the vector type, so the
-/// bulk and the remainder compute the same expression.
-#[inline(always)]
-pub(crate) fn zip4_update<F: Float>(a: &mut [F], b: &[F], c: &mut [F], d: &mut [F], f: impl Lanewise<F>) {
-    let lanes = <F::Vector as Vector<F>>::LANES;
-    let n = a.len().min(b.len()).min(c.len()).min(d.len());
-    let bulk = n - n % lanes;
-    let mut k = 0;
-    while k < bulk {
-        let (a, b, c, d) = (&mut a[k..], &b[k..], &mut c[k..], &mut d[k..]);
-        let (ra, rc, rd) = f.apply(F::Vector::load(a), F::Vector::load(b), F::Vector::load(c), F::Vector::load(d));
-        ra.store(a);
-        rc.store(c);
-        rd.store(d);
-        k += lanes;
-    }
-    for (((a, &b), c), d) in a[bulk..n].iter_mut().zip(&b[bulk..n]).zip(&mut c[bulk..n]).zip(&mut d[bulk..n]) {
-        let (ra, rc, rd) = f.apply(Scalar(*a), Scalar(b), Scalar(*c), Scalar(*d));
-        (*a, *c, *d) = (ra.0, rc.0, rd.0);
-    }
-}
+impl Simd for f32 {}
+impl Simd for f64 {}
 
 /// An element-wise update of three values from four, written once for any
 /// [`Vector`] (a closure cannot be generic over the vector type).
@@ -73,94 +79,128 @@ pub(crate) trait Lanewise<F>: Copy {
     fn apply<V: Vector<F>>(self, a: V, b: V, c: V, d: V) -> (V, V, V);
 }
 
-/// `z[b] = z[b] + W·x[b]` for every sample (with `z` holding the bias),
-/// over transposed weights, each output summed in input order: on x86-64
-/// the register-tiled [`tile::matmat_t`], elsewhere one [`matvec_t`] per
-/// sample. Both sum in the per-sample order.
-#[inline]
-pub(crate) fn matmat_t<F: Float, const I: usize, const O: usize, const B: usize>(
-    z: &mut [[F; O]; B],
-    columns: &[[F; O]; I],
-    x: &[&[F; I]; B],
-) {
-    #[cfg(target_arch = "x86_64")]
-    tile::matmat_t(z, columns, x);
-    #[cfg(not(target_arch = "x86_64"))]
-    for (z, x) in z.iter_mut().zip(x) {
-        matvec_t(z, columns, x);
-    }
-}
-
-/// The parameter gradients of a batch through `z[b] = bias + W·x[b]`, for
-/// dL/dz `dz[b]`, accumulated sample after sample: on x86-64 the
-/// register-tiled [`tile::matmat_t_param_grads`], elsewhere one
-/// [`matvec_t_param_grads`] per sample.
-#[inline]
-pub(crate) fn matmat_t_param_grads<F: Float, const I: usize, const O: usize, const B: usize>(
-    x: &[&[F; I]; B],
-    dz: &[&[F; O]; B],
-    bias_grad: &mut [F; O],
-    column_grads: &mut [[F; O]; I],
-) {
-    #[cfg(target_arch = "x86_64")]
-    tile::matmat_t_param_grads(x, dz, bias_grad, column_grads);
-    #[cfg(not(target_arch = "x86_64"))]
-    for (x, dz) in x.iter().zip(dz) {
-        matvec_t_param_grads(*x, *dz, bias_grad, column_grads, |c| &mut c[..]);
-    }
-}
-
-/// How many independent partial sums [`dot`] keeps. Eight `f32` lanes fill one
-/// AVX register or two SSE/NEON registers; the order is the same everywhere.
-const DOT_LANES: usize = 8;
-
-/// The dot product of `a` and `b`, summed in [`DOT_LANES`] interleaved partial
-/// sums that are then added pairwise, then the tail. Always inlined on
-/// x86-64: it runs once per column of a backward pass, where a call cost as
-/// much as a short column's arithmetic. On Arm the compiler decides (forcing
-/// it there made the transformer's inference 0.03% longer on a Cortex-M0).
-#[cfg_attr(target_arch = "x86_64", inline(always))]
-#[cfg_attr(not(target_arch = "x86_64"), inline)]
-pub(crate) fn dot<F: Float>(a: &[F], b: &[F]) -> F {
-    let mut acc = [F::zero(); DOT_LANES];
-    let a_chunks = a.chunks_exact(DOT_LANES);
-    let b_chunks = b.chunks_exact(DOT_LANES);
-    let (a_tail, b_tail) = (a_chunks.remainder(), b_chunks.remainder());
-    for (ca, cb) in a_chunks.zip(b_chunks) {
-        for ((s, &x), &y) in acc.iter_mut().zip(ca).zip(cb) {
-            *s = *s + x * y;
+dispatched! {
+    /// Applies `f` to every run of a register's worth of values of the
+    /// four slices together — registers loaded from `a`, `b`, `c` and `d`,
+    /// the three results stored back into `a`, `c` and `d` — then to the
+    /// remaining values one [`Scalar`] at a time. `f` is generic over the
+    /// vector type, so the bulk and the remainder compute the same
+    /// expression.
+    widest Avx512: fn zip4_update[F: Float](a: &mut [F], b: &[F], c: &mut [F], d: &mut [F], f: impl Lanewise<F>) {
+        type Register<F> = <F as Registers<Isa>>::Vector;
+        let lanes = <Register<F> as Vector<F>>::LANES;
+        let n = a.len().min(b.len()).min(c.len()).min(d.len());
+        let bulk = n - n % lanes;
+        let mut k = 0;
+        while k < bulk {
+            let (a, b, c, d) = (&mut a[k..], &b[k..], &mut c[k..], &mut d[k..]);
+            let load = <Register<F> as Vector<F>>::load;
+            let (ra, rc, rd) = f.apply(load(a), load(b), load(c), load(d));
+            ra.store(a);
+            rc.store(c);
+            rd.store(d);
+            k += lanes;
+        }
+        for (((a, &b), c), d) in a[bulk..n].iter_mut().zip(&b[bulk..n]).zip(&mut c[bulk..n]).zip(&mut d[bulk..n]) {
+            let (ra, rc, rd) = f.apply(Scalar(*a), Scalar(b), Scalar(*c), Scalar(*d));
+            (*a, *c, *d) = (ra.0, rc.0, rd.0);
         }
     }
-    let mut tail = F::zero();
-    for (&x, &y) in a_tail.iter().zip(b_tail) {
-        tail = tail + x * y;
-    }
-    let quads = [acc[0] + acc[4], acc[1] + acc[5], acc[2] + acc[6], acc[3] + acc[7]];
-    ((quads[0] + quads[2]) + (quads[1] + quads[3])) + tail
-}
 
-/// `acc[o] += column[o] * scale` for every `o`: one column of a matrix-vector
-/// product over column-major (transposed) weights. Each `acc[o]` is its own
-/// sum, so this vectorises without reordering anything.
-#[inline]
-pub(crate) fn axpy<F: Float>(acc: &mut [F], column: &[F], scale: F) {
-    for (a, &w) in acc.iter_mut().zip(column) {
-        *a = *a + w * scale;
+    /// `values[k] = f(values[k])` for every `k`, in place: an element-wise
+    /// activation, which vectorises over the values when `f` inlines (the
+    /// `f32` tanh and sigmoid are plain arithmetic for that reason).
+    widest Avx512: fn map_in_place[F: Float, const N: usize](values: &mut [F; N], f: impl Fn(F) -> F) {
+        for v in values.iter_mut() {
+            *v = f(*v);
+        }
+    }
+
+    /// [`matvec_t`] for layers of at most
+    /// [`REGISTER_OUTPUTS`](matvec::REGISTER_OUTPUTS) outputs:
+    /// [`matvec::matvec_t_registers`].
+    widest Avx: fn matvec_t_registers[F: Float, const I: usize, const O: usize](
+        z: &mut [F; O],
+        columns: &[[F; O]; I],
+        x: &[F; I],
+    ) {
+        matvec::matvec_t_registers(z, columns, x)
+    }
+
+    /// `z = z + W·x` over transposed weights whose columns `flat` sees as
+    /// flat slices (a gate block of a recurrent layer), each output summed
+    /// in input order: [`matvec::matvec_t_columns`].
+    widest Avx512: fn matvec_t_columns[F: Float, C](z: &mut [F], columns: &[C], x: &[F], flat: impl Fn(&C) -> &[F]) {
+        matvec::matvec_t_columns(z, columns, x, flat)
+    }
+
+    /// The parameter gradients of `z = bias + W·x` over transposed weights,
+    /// for dL/dz `dz`: [`matvec::matvec_t_param_grads`].
+    widest Avx512: fn matvec_t_param_grads[F: Float, C](
+        x: &[F],
+        dz: &[F],
+        bias_grad: &mut [F],
+        column_grads: &mut [C],
+        flat_mut: impl Fn(&mut C) -> &mut [F],
+    ) {
+        matvec::matvec_t_param_grads(x, dz, bias_grad, column_grads, flat_mut)
+    }
+
+    /// dL/dx of `z = bias + W·x` over transposed weights, for dL/dz `dz`:
+    /// [`matvec::matvec_t_input_grad`]. At most AVX2: a [`dot`]'s eight
+    /// partial sums fill one 256-bit register and no wider one.
+    widest Avx: fn matvec_t_input_grad[F: Float, C, const N: usize](columns: &[C; N], dz: &[F], flat: impl Fn(&C) -> &[F]) -> [F; N] {
+        matvec::matvec_t_input_grad(columns, dz, flat)
+    }
+
+    /// `z[b] = z[b] + W·x[b]` for every sample (with `z` holding the bias),
+    /// over transposed weights, each output summed in input order: on x86-64
+    /// the register-tiled [`tile::matmat_t`], elsewhere one
+    /// [`matvec_t`] per sample. Both sum in the per-sample order.
+    widest Avx512: fn matmat_t[F: Float, const I: usize, const O: usize, const B: usize](
+        z: &mut [[F; O]; B],
+        columns: &[[F; O]; I],
+        x: &[&[F; I]; B],
+    ) {
+        #[cfg(target_arch = "x86_64")]
+        tile::matmat_t::<F, Isa, { Isa::TILE_ROWS }, I, O, B>(z, columns, x);
+        #[cfg(not(target_arch = "x86_64"))]
+        for (z, x) in z.iter_mut().zip(x) {
+            super::matvec_t(z, columns, x);
+        }
+    }
+
+    /// The parameter gradients of a batch through `z[b] = bias + W·x[b]`,
+    /// for dL/dz `dz[b]`, accumulated sample after sample: on x86-64 the
+    /// register-tiled [`tile::matmat_t_param_grads`], elsewhere one
+    /// [`matvec::matvec_t_param_grads`] per sample.
+    widest Avx512: fn matmat_t_param_grads[F: Float, const I: usize, const O: usize, const B: usize](
+        x: &[&[F; I]; B],
+        dz: &[&[F; O]; B],
+        bias_grad: &mut [F; O],
+        column_grads: &mut [[F; O]; I],
+    ) {
+        #[cfg(target_arch = "x86_64")]
+        tile::matmat_t_param_grads::<F, Isa, { Isa::TILE_ROWS }, I, O, B>(x, dz, bias_grad, column_grads);
+        #[cfg(not(target_arch = "x86_64"))]
+        for (x, dz) in x.iter().zip(dz) {
+            matvec::matvec_t_param_grads(*x, *dz, bias_grad, column_grads, |c| &mut c[..]);
+        }
     }
 }
 
 /// `z[o] = ((z[o] + columns[0][o]·x[0]) + columns[1][o]·x[1]) + …` for every
 /// `o`: a matrix-vector product over column-major (transposed) weights, each
 /// output summed in increasing input order — exactly the sums of repeated
-/// [`axpy`], so exactly its bits.
+/// [`matvec::axpy`], so exactly its bits.
 ///
 /// Two loop shapes, chosen by the layer's width alone (so the same on every
 /// target), with the same sums:
 ///
-/// * Up to [`REGISTER_OUTPUTS`] outputs: one pass over the inputs, in order,
-///   with every output's sum in a register (blocks of 32, 16, 8, 4, 2 and 1,
-///   at most one of each, written out rather than looped over so that no
-///   opt-level leaves them in memory). The weights are read once, in storage
+/// * Up to [`REGISTER_OUTPUTS`](matvec::REGISTER_OUTPUTS) outputs: one pass
+///   over the inputs, in order, with every output's sum in a register
+///   (blocks of 32, 16, 8, 4, 2 and 1, at most one of each, written out
+///   rather than looped over so that no opt-level leaves them in memory). The weights are read once, in storage
 ///   order. On a Cortex-M4F this is the short loop: one load and one
 ///   multiply-add per weight (the 1-16-16-1 sine model: 825 instructions for
 ///   `infer` at opt-level 3, against 1,010 for the passes below).
@@ -171,32 +211,15 @@ pub(crate) fn axpy<F: Float>(acc: &mut [F], column: &[F], scale: F) {
 ///   over all the inputs were measured slower here on x86-64 (13% at 64×64,
 ///   40% at 128×128): they read each column in short strided pieces instead
 ///   of streaming through the weights.
+///
+/// Each shape is its own [dispatched](dispatch) kernel: the first, a chain
+/// of dependent additions per register, runs at most at AVX2.
 #[inline]
 pub(crate) fn matvec_t<F: Float, const I: usize, const O: usize>(z: &mut [F; O], columns: &[[F; O]; I], x: &[F; I]) {
-    if O <= REGISTER_OUTPUTS {
+    if O <= matvec::REGISTER_OUTPUTS {
         matvec_t_registers(z, columns, x);
-        return;
-    }
-    matvec_t_columns(z, columns, x, |column| &column[..]);
-}
-
-/// `z[o] = ((z[o] + column_0[o]·x[0]) + column_1[o]·x[1]) + …` for every
-/// output `o`, each column seen as a flat slice through `flat` (a gate block
-/// `[[F; H]; G]` of a recurrent layer, or a plain `[F; O]`): the inputs are
-/// taken four at a time, each taking one pass over `z` that adds four terms
-/// to each output, in order — the sums of repeated [`axpy`], so its bits.
-#[inline]
-pub(crate) fn matvec_t_columns<F: Float, C>(z: &mut [F], columns: &[C], x: &[F], flat: impl Fn(&C) -> &[F]) {
-    let (column_quads, column_tail) = columns.as_chunks::<4>();
-    let (x_quads, x_tail) = x.as_chunks::<4>();
-    for ([c0, c1, c2, c3], &[x0, x1, x2, x3]) in column_quads.iter().zip(x_quads) {
-        let columns = z.iter_mut().zip(flat(c0)).zip(flat(c1)).zip(flat(c2)).zip(flat(c3));
-        for ((((zo, &w0), &w1), &w2), &w3) in columns {
-            *zo = (((*zo + w0 * x0) + w1 * x1) + w2 * x2) + w3 * x3;
-        }
-    }
-    for (column, &xi) in column_tail.iter().zip(x_tail) {
-        axpy(z, flat(column), xi);
+    } else {
+        matvec_t_columns(z, columns, x, |column| &column[..]);
     }
 }
 
@@ -218,178 +241,46 @@ pub(crate) fn matvec_t_backprop<F: Float, C, const N: usize>(
     matvec_t_input_grad(columns, dz, flat)
 }
 
-/// The parameter gradients of `z = bias + W·x` over transposed weights:
-/// adds dz into `bias_grad` and dz·x[i] into input `i`'s gradient column,
-/// one [`axpy`] per column, vectorised along the column.
-#[inline]
-pub(crate) fn matvec_t_param_grads<F: Float, C>(
-    x: &[F],
-    dz: &[F],
-    bias_grad: &mut [F],
-    column_grads: &mut [C],
-    flat_mut: impl Fn(&mut C) -> &mut [F],
-) {
-    for (g, &d) in bias_grad.iter_mut().zip(dz) {
-        *g = *g + d;
-    }
-    for (column, &xi) in column_grads.iter_mut().zip(x) {
-        column_boundary();
-        axpy(flat_mut(column), dz, xi);
-    }
-}
-
-/// dL/dx of `z = bias + W·x` over transposed weights: dx[i] is the [`dot`]
-/// of stored column `i` with `dz`.
-#[inline]
-pub(crate) fn matvec_t_input_grad<F: Float, C, const N: usize>(
-    columns: &[C; N],
-    dz: &[F],
-    flat: impl Fn(&C) -> &[F],
-) -> [F; N] {
-    let mut dx = [F::zero(); N];
-    for (d, column) in dx.iter_mut().zip(columns) {
-        column_boundary();
-        *d = dot(flat(column), dz);
-    }
-    dx
-}
-
-/// The widest layer whose output sums [`matvec_t`] keeps in registers.
-const REGISTER_OUTPUTS: usize = 32;
-
-/// [`matvec_t`] for `O <= REGISTER_OUTPUTS`: one pass over the inputs with
-/// the outputs split into at most one block each of 32, 16, 8, 4, 2 and 1
-/// (which exist is known at compile time).
-#[inline(always)]
-fn matvec_t_registers<F: Float, const I: usize, const O: usize>(z: &mut [F; O], columns: &[[F; O]; I], x: &[F; I]) {
-    let (z32, rest) = z.as_chunks_mut::<32>();
-    let (z16, rest) = rest.as_chunks_mut::<16>();
-    let (z8, rest) = rest.as_chunks_mut::<8>();
-    let (z4, rest) = rest.as_chunks_mut::<4>();
-    let (z2, z1) = rest.as_chunks_mut::<2>();
-    let s16 = 32 * z32.len();
-    let s8 = s16 + 16 * z16.len();
-    let s4 = s8 + 8 * z8.len();
-    let s2 = s4 + 4 * z4.len();
-    let s1 = s2 + 2 * z2.len();
-    let mut a32 = z32.first().copied().unwrap_or([F::zero(); 32]);
-    let mut a16 = z16.first().copied().unwrap_or([F::zero(); 16]);
-    let mut a8 = z8.first().copied().unwrap_or([F::zero(); 8]);
-    let mut a4 = z4.first().copied().unwrap_or([F::zero(); 4]);
-    let mut a2 = z2.first().copied().unwrap_or([F::zero(); 2]);
-    let mut a1 = [z1.first().copied().unwrap_or(F::zero())];
-    for (column, &xi) in columns.iter().zip(x) {
-        if !z32.is_empty() {
-            mac_32(&mut a32, column, 0, xi);
-        }
-        if !z16.is_empty() {
-            mac_16(&mut a16, column, s16, xi);
-        }
-        if !z8.is_empty() {
-            mac_8(&mut a8, column, s8, xi);
-        }
-        if !z4.is_empty() {
-            mac_4(&mut a4, column, s4, xi);
-        }
-        if !z2.is_empty() {
-            mac_2(&mut a2, column, s2, xi);
-        }
-        if !z1.is_empty() {
-            mac_1(&mut a1, column, s1, xi);
-        }
-    }
-    if let Some(z) = z32.first_mut() {
-        *z = a32;
-    }
-    if let Some(z) = z16.first_mut() {
-        *z = a16;
-    }
-    if let Some(z) = z8.first_mut() {
-        *z = a8;
-    }
-    if let Some(z) = z4.first_mut() {
-        *z = a4;
-    }
-    if let Some(z) = z2.first_mut() {
-        *z = a2;
-    }
-    if let Some(z) = z1.first_mut() {
-        *z = a1[0];
-    }
-}
-
-/// Defines `$name`: `acc[k] = acc[k] + column[start + k]·xi` for each of the
-/// block's `$size` outputs. The body names every output (`$k`) instead of
-/// looping over them, so that the block's sums are registers at every
-/// opt-level, not only where LLVM chooses to unroll.
-macro_rules! mac {
-    ($name:ident, $size:literal, [$($k:literal)*]) => {
-        #[inline(always)]
-        fn $name<F: Float, const O: usize>(acc: &mut [F; $size], column: &[F; O], start: usize, xi: F) {
-            // Always `Some`: the caller's blocks lie inside `0..O`.
-            if let Some(w) = column.get(start..).and_then(<[F]>::first_chunk::<$size>) {
-                $(acc[$k] = acc[$k] + w[$k] * xi;)*
-            }
-        }
-    };
-}
-
-mac!(mac_32, 32, [0 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20 21 22 23 24 25 26 27 28 29 30 31]);
-mac!(mac_16, 16, [0 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15]);
-mac!(mac_8, 8, [0 1 2 3 4 5 6 7]);
-mac!(mac_4, 4, [0 1 2 3]);
-mac!(mac_2, 2, [0 1]);
-mac!(mac_1, 1, [0]);
-
 #[cfg(test)]
 mod tests {
+    use super::dispatch::{Level, available};
     use super::*;
 
-    #[test]
-    fn dot_matches_naive_sum_on_exact_values() {
-        // Small integers are exact in f32, so any summation order agrees.
-        let a: [f32; 19] = core::array::from_fn(|i| i as f32);
-        let b: [f32; 19] = core::array::from_fn(|i| (19 - i) as f32);
-        let naive: f32 = a.iter().zip(&b).map(|(x, y)| x * y).sum();
-        assert_eq!(dot(&a, &b), naive);
-        assert_eq!(dot::<f32>(&[], &[]), 0.0);
-    }
+    /// A lane-wise update that uses every [`Vector`] operation.
+    #[derive(Clone, Copy)]
+    struct Mix;
 
-    /// Every block shape (`O` up to 32 and past it) gives exactly the bits of
-    /// repeated `axpy`, i.e. of each output summed in input order.
-    #[test]
-    fn matvec_t_sums_in_input_order() {
-        fn check<const I: usize, const O: usize>() {
-            let value = |k: usize| ((k * 7919 % 1013) as f32 / 1013.0 - 0.5) * 3.7;
-            let columns: [[f32; O]; I] = core::array::from_fn(|i| core::array::from_fn(|o| value(i * O + o)));
-            let x: [f32; I] = core::array::from_fn(|i| value(i + 5000));
-            let bias: [f32; O] = core::array::from_fn(|o| value(o + 9000));
-            let mut expected = bias;
-            for (column, &xi) in columns.iter().zip(&x) {
-                axpy(&mut expected, column, xi);
-            }
-            let mut z = bias;
-            matvec_t(&mut z, &columns, &x);
-            assert_eq!(z.map(f32::to_bits), expected.map(f32::to_bits), "I = {I}, O = {O}");
+    impl Lanewise<f32> for Mix {
+        fn apply<V: Vector<f32>>(self, a: V, b: V, c: V, d: V) -> (V, V, V) {
+            let root = c.mul(c).add(d.mul(d)).sqrt();
+            (a.add(b.div(root.add(V::splat(0.5)))), c.sub(b), root)
         }
-        check::<1, 1>();
-        check::<3, 2>();
-        check::<5, 7>();
-        check::<16, 16>();
-        check::<13, 31>();
-        check::<9, 32>();
-        check::<6, 33>();
-        check::<7, 61>();
-        check::<64, 10>();
-        // Quads and single columns after them, past 32 outputs.
-        check::<15, 33>();
-        check::<21, 64>();
     }
 
+    /// The element-wise kernels give the build's bits at every instruction
+    /// set this CPU runs, over lengths that leave a remainder, and with
+    /// non-finite values among the inputs.
     #[test]
-    fn axpy_accumulates_each_lane() {
-        let mut acc = [1.0_f64, 2.0, 3.0];
-        axpy(&mut acc, &[1.0, 10.0, 100.0], 2.0);
-        assert_eq!(acc, [3.0, 22.0, 203.0]);
+    fn element_wise_kernels_give_the_same_bits_everywhere() {
+        let value = |k: usize| match k % 37 {
+            5 => f32::NAN,
+            11 => f32::INFINITY,
+            17 => -0.0,
+            _ => ((k * 7919 % 1013) as f32 / 1013.0 - 0.5) * 23.0,
+        };
+        let run = |level| {
+            let mut values: [f32; 77] = core::array::from_fn(value);
+            at::map_in_place(level, &mut values, crate::Float::tanh);
+            let mut a: [f32; 45] = core::array::from_fn(|k| value(k + 100));
+            let b: [f32; 45] = core::array::from_fn(|k| value(k + 200));
+            let mut c: [f32; 45] = core::array::from_fn(|k| value(k + 300));
+            let mut d: [f32; 45] = core::array::from_fn(|k| value(k + 400));
+            at::zip4_update(level, &mut a, &b, &mut c, &mut d, Mix);
+            [&values[..], &a, &c, &d].map(|v| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>())
+        };
+        let expected = run(Level::Build);
+        for level in available() {
+            assert!(run(level) == expected, "{level:?}");
+        }
     }
 }

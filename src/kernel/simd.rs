@@ -1,8 +1,9 @@
 //! The x86-64 vector registers that the batched kernels ([`super::tile`])
-//! and the optimisers compute in, as [`Vector`]s — `__m128`/`__m128d` (SSE2, every x86-64),
-//! `__m256`/`__m256d` when the build enables AVX, `__m512`/`__m512d` when it
-//! enables AVX-512F. The choice is made at compile time from the build's
-//! target features; there is no run-time dispatch.
+//! and the optimisers compute in, as [`Vector`]s — `__m128`/`__m128d`
+//! (SSE2, every x86-64), `__m256`/`__m256d` (AVX) and `__m512`/`__m512d`
+//! (AVX-512F) — and the instruction sets that choose among them: [`Sse2`],
+//! [`Avx`] and [`Avx512`], each mapping `f32` and `f64` to its registers
+//! ([`Registers`]) and fixing its tile's shape.
 //!
 //! Why explicit vectors: a batched matrix product keeps a tile of sums —
 //! several samples times several outputs — in registers. Written as scalar
@@ -16,15 +17,23 @@
 //! fused multiply-add; the square root and the division are the correctly
 //! rounded instructions — so a lane computes exactly what the
 //! scalar code computes, and the kernels keep the bits of the per-sample
-//! passes on every target.
+//! passes on every target and at every instruction set.
 //!
-//! This module and [`super::barrier`] hold the crate's `unsafe`: unaligned
-//! loads and stores through pointers taken from arrays of the exact length.
+//! The AVX and AVX-512 registers are usable only where their instructions
+//! run: in a build that enables them, or inside the `#[target_feature]`
+//! functions of [`super::dispatch`], which are called only after the CPU
+//! has reported them. Nothing else in the crate names [`Avx`] or
+//! [`Avx512`], which keeps that true.
+//!
+//! This module, [`super::dispatch`] and [`super::barrier`] hold the crate's
+//! `unsafe`: here, unaligned loads and stores through pointers taken from
+//! arrays of the exact length, and the intrinsics themselves.
 #![allow(unsafe_code)]
 
 use core::arch::x86_64::*;
 
-use super::vector::Vector;
+use super::Registers;
+use super::vector::{Scalar, Vector};
 
 /// Implements [`Vector`] for one register type: `$lanes` values of `$f`,
 /// loaded and stored with the unaligned `$load` / `$store`.
@@ -38,8 +47,9 @@ macro_rules! vector {
 
             #[inline(always)]
             fn splat(value: $f) -> Self {
-                // SAFETY (here and below): the impl exists only in builds
-                // that enable the instruction set (its `cfg`).
+                // SAFETY (here and below): these registers are used only
+                // where their instruction set runs (see the module
+                // documentation).
                 unsafe { $splat(value) }
             }
 
@@ -90,7 +100,6 @@ macro_rules! vector {
     };
 }
 
-#[cfg(target_arch = "x86_64")]
 vector!(
     __m128,
     f32,
@@ -105,7 +114,6 @@ vector!(
     _mm_div_ps,
     _mm_sqrt_ps
 );
-#[cfg(target_arch = "x86_64")]
 vector!(
     __m128d,
     f64,
@@ -121,7 +129,6 @@ vector!(
     _mm_sqrt_pd
 );
 
-#[cfg(all(target_arch = "x86_64", target_feature = "avx"))]
 vector!(
     __m256,
     f32,
@@ -136,7 +143,6 @@ vector!(
     _mm256_div_ps,
     _mm256_sqrt_ps
 );
-#[cfg(all(target_arch = "x86_64", target_feature = "avx"))]
 vector!(
     __m256d,
     f64,
@@ -152,7 +158,6 @@ vector!(
     _mm256_sqrt_pd
 );
 
-#[cfg(all(target_arch = "x86_64", target_feature = "avx512f"))]
 vector!(
     __m512,
     f32,
@@ -167,7 +172,6 @@ vector!(
     _mm512_div_ps,
     _mm512_sqrt_ps
 );
-#[cfg(all(target_arch = "x86_64", target_feature = "avx512f"))]
 vector!(
     __m512d,
     f64,
@@ -183,32 +187,66 @@ vector!(
     _mm512_sqrt_pd
 );
 
-/// The tile of the batched kernels: [`TILE_ROWS`] rows (samples in the
-/// forward pass, weight columns in the weight gradient) by `TILE_COLUMNS`
-/// registers of outputs, so that the tile's sums, one register of weights
-/// per tile column, the broadcast input and a product fit the register file
-/// (16 registers for SSE2 and AVX, 32 for AVX-512) without spilling. The
-/// shape is the register file's, the same for `f32` and `f64`.
-macro_rules! simd {
-    ($f32:ty, $half32:ty, $f64:ty, $half64:ty, rows: $rows:literal, columns: $columns:literal) => {
-        impl super::Simd for f32 {
+/// Defines an instruction set: a marker type that maps `f32` and `f64` to
+/// its registers ([`Registers`]: a full register and a half-width one, for
+/// the outputs past the last full register) and the tile shape of the
+/// batched kernels, `TILE_ROWS` rows (samples in the
+/// forward pass, weight columns in the weight gradient) by
+/// [`TILE_COLUMNS`] registers of outputs. The rows are chosen so that the
+/// tile's sums, one register of weights per tile column, the broadcast
+/// input and a product fit the register file (16 registers for SSE2 and
+/// AVX, 32 for AVX-512) without spilling; the shape is the register
+/// file's, the same for `f32` and `f64`.
+macro_rules! instruction_set {
+    ($(#[$doc:meta])* $isa:ident: $f32:ty, $half32:ty, $f64:ty, $half64:ty, rows: $rows:literal) => {
+        $(#[$doc])*
+        #[derive(Clone, Copy, Debug)]
+        pub struct $isa;
+
+        impl $isa {
+            /// Tile rows (see [`instruction_set!`]). SSE2's are unused in
+            /// a build whose own instruction set is wider.
+            #[allow(dead_code)]
+            pub(crate) const TILE_ROWS: usize = $rows;
+        }
+
+        impl Registers<$isa> for f32 {
             type Vector = $f32;
             type Half = $half32;
         }
-        impl super::Simd for f64 {
+
+        impl Registers<$isa> for f64 {
             type Vector = $f64;
             type Half = $half64;
         }
-        /// Tile rows (see [`simd!`]).
-        pub(crate) const TILE_ROWS: usize = $rows;
-        /// Tile columns, in registers (see [`simd!`]).
-        pub(crate) const TILE_COLUMNS: usize = $columns;
     };
 }
 
-#[cfg(all(target_arch = "x86_64", not(target_feature = "avx")))]
-simd!(__m128, super::Scalar<f32>, __m128d, super::Scalar<f64>, rows: 4, columns: 2);
-#[cfg(all(target_arch = "x86_64", target_feature = "avx", not(target_feature = "avx512f")))]
-simd!(__m256, __m128, __m256d, __m128d, rows: 6, columns: 2);
-#[cfg(all(target_arch = "x86_64", target_feature = "avx512f"))]
-simd!(__m512, __m256, __m512d, __m256d, rows: 8, columns: 2);
+instruction_set!(
+    /// SSE2, which every x86-64 CPU has: 128-bit registers.
+    Sse2: __m128, Scalar<f32>, __m128d, Scalar<f64>, rows: 4
+);
+instruction_set!(
+    /// AVX: 256-bit registers.
+    Avx: __m256, __m128, __m256d, __m128d, rows: 6
+);
+instruction_set!(
+    /// AVX-512F: 512-bit registers.
+    Avx512: __m512, __m256, __m512d, __m256d, rows: 8
+);
+
+/// Tile columns, in registers, at every instruction set (see
+/// [`instruction_set!`]).
+pub(crate) const TILE_COLUMNS: usize = 2;
+
+/// The instruction set the build's target features enable (SSE2 on the
+/// default target, AVX-512F with `-C target-cpu=native` on a machine that
+/// has it), which needs no run-time check.
+#[cfg(not(target_feature = "avx"))]
+pub type Build = Sse2;
+/// The instruction set the build's target features enable.
+#[cfg(all(target_feature = "avx", not(target_feature = "avx512f")))]
+pub type Build = Avx;
+/// The instruction set the build's target features enable.
+#[cfg(target_feature = "avx512f")]
+pub type Build = Avx512;

@@ -1,6 +1,7 @@
 //! The batched products over transposed weights, blocked in registers: a
-//! tile of [`TILE_ROWS`] rows by [`TILE_COLUMNS`] vector registers of
-//! outputs stays in registers while one operand streams past, so each
+//! tile of `R` rows by [`TILE_COLUMNS`] vector registers of an instruction
+//! set `S` (its [`Registers`]) stays in registers while one operand streams
+//! past, so each
 //! weight (forward) or each output gradient (weight gradient) loaded is
 //! used by several samples or columns instead of one.
 //!
@@ -12,8 +13,8 @@
 //! Only the loop nest changes, so a batch has exactly the bits of per-sample
 //! passes (`tests/batched.rs`).
 
-use super::simd::{TILE_COLUMNS, TILE_ROWS};
-use super::{Scalar, Vector};
+use super::simd::TILE_COLUMNS;
+use super::{Registers, Scalar, Vector};
 use crate::Float;
 
 /// `rows[r][o0 + k] += Σ_t vectors(t)[o0 + k] · scalar(t, r)` for the tile's
@@ -51,60 +52,71 @@ fn outer_tile<'v, F: Float, V: Vector<F>, const R: usize, const C: usize>(
     }
 }
 
-/// Covers the outputs `0..O` of a kernel generic over `<F, I, O, B>` with
-/// blocks, widest first: [`TILE_COLUMNS`] registers, one register, one
-/// half-width register, then single values; `block::<F, V, C, I, O, B>(…,
-/// o0)` handles `C` vectors `V` from output `o0`. The block sizes change how
-/// many sums share a load, never a sum's order.
+/// Covers the outputs `0..O` of a kernel generic over `<F, S, R, I, O, B>`
+/// with blocks, widest first: [`TILE_COLUMNS`] registers of `S`, one
+/// register, one half-width register, then single values; `block::<F, V,
+/// R, C, I, O, B>(…, o0)` handles `C` vectors `V` from output `o0`. The
+/// block sizes change how many sums share a load, never a sum's order.
 macro_rules! for_output_blocks {
-    (<$F:ty, $I:ident, $O:ident, $B:ident>, |$o0:ident| $block:ident($($arg:expr),*)) => {{
-        let full = <<$F as super::Simd>::Vector as Vector<$F>>::LANES;
-        let half = <<$F as super::Simd>::Half as Vector<$F>>::LANES;
+    (<$F:ty, $S:ty, $R:ident, $I:ident, $O:ident, $B:ident>, |$o0:ident| $block:ident($($arg:expr),*)) => {{
+        let full = <<$F as Registers<$S>>::Vector as Vector<$F>>::LANES;
+        let half = <<$F as Registers<$S>>::Half as Vector<$F>>::LANES;
         let mut $o0 = 0;
         while $o0 + TILE_COLUMNS * full <= $O {
-            $block::<$F, <$F as super::Simd>::Vector, TILE_COLUMNS, $I, $O, $B>($($arg),*);
+            $block::<$F, <$F as Registers<$S>>::Vector, $R, TILE_COLUMNS, $I, $O, $B>($($arg),*);
             $o0 += TILE_COLUMNS * full;
         }
         while $o0 + full <= $O {
-            $block::<$F, <$F as super::Simd>::Vector, 1, $I, $O, $B>($($arg),*);
+            $block::<$F, <$F as Registers<$S>>::Vector, $R, 1, $I, $O, $B>($($arg),*);
             $o0 += full;
         }
         while $o0 + half <= $O {
-            $block::<$F, <$F as super::Simd>::Half, 1, $I, $O, $B>($($arg),*);
+            $block::<$F, <$F as Registers<$S>>::Half, $R, 1, $I, $O, $B>($($arg),*);
             $o0 += half;
         }
         while $o0 < $O {
-            $block::<$F, Scalar<$F>, 1, $I, $O, $B>($($arg),*);
+            $block::<$F, Scalar<$F>, $R, 1, $I, $O, $B>($($arg),*);
             $o0 += 1;
         }
     }};
 }
 
 /// `z[b] = z[b] + W·x[b]` for every sample `b` (with `z` holding the bias),
-/// over transposed weights `columns`, each output summed in input order.
-#[inline]
-pub(crate) fn matmat_t<F: Float, const I: usize, const O: usize, const B: usize>(
+/// over transposed weights `columns`, each output summed in input order, in
+/// tiles of `R` samples by [`TILE_COLUMNS`] registers of `S`.
+#[inline(always)]
+pub(crate) fn matmat_t<F, S, const R: usize, const I: usize, const O: usize, const B: usize>(
     z: &mut [[F; O]; B],
     columns: &[[F; O]; I],
     x: &[&[F; I]; B],
-) {
-    for_output_blocks!(<F, I, O, B>, |o0| forward_block(z, columns, x, o0));
+) where
+    F: Float + Registers<S>,
+{
+    for_output_blocks!(<F, S, R, I, O, B>, |o0| forward_block(z, columns, x, o0));
 }
 
 /// One block of outputs of [`matmat_t`], `C` vectors `V` from output `o0`,
-/// for every sample: tiles of [`TILE_ROWS`] samples, then single samples.
+/// for every sample: tiles of `R` samples, then single samples.
 #[inline(always)]
-fn forward_block<F: Float, V: Vector<F>, const C: usize, const I: usize, const O: usize, const B: usize>(
+fn forward_block<
+    F: Float,
+    V: Vector<F>,
+    const R: usize,
+    const C: usize,
+    const I: usize,
+    const O: usize,
+    const B: usize,
+>(
     z: &mut [[F; O]; B],
     columns: &[[F; O]; I],
     x: &[&[F; I]; B],
     o0: usize,
 ) {
-    let (z_blocks, z_rest) = z.as_chunks_mut::<TILE_ROWS>();
-    let (x_blocks, x_rest) = x.as_chunks::<TILE_ROWS>();
+    let (z_blocks, z_rest) = z.as_chunks_mut::<R>();
+    let (x_blocks, x_rest) = x.as_chunks::<R>();
     for (z, x) in z_blocks.iter_mut().zip(x_blocks) {
         let rows = z.each_mut().map(|row| &mut row[..]);
-        outer_tile::<F, V, TILE_ROWS, C>(rows, o0, I, |i| &columns[i], |i, r| x[r][i]);
+        outer_tile::<F, V, R, C>(rows, o0, I, |i| &columns[i], |i, r| x[r][i]);
     }
     for (z, x) in z_rest.iter_mut().zip(x_rest) {
         outer_tile::<F, V, 1, C>([&mut z[..]], o0, I, |i| &columns[i], |i, _| x[i]);
@@ -113,38 +125,49 @@ fn forward_block<F: Float, V: Vector<F>, const C: usize, const I: usize, const O
 
 /// The parameter gradients of `z[b] = bias + W·x[b]` over transposed
 /// weights, for dL/dz `dz[b]`: adds every sample's dz into `bias_grad` and
-/// dz[b]·x[b][i] into column `i`'s gradient, sample after sample.
-#[inline]
-pub(crate) fn matmat_t_param_grads<F: Float, const I: usize, const O: usize, const B: usize>(
+/// dz[b]·x[b][i] into column `i`'s gradient, sample after sample, in tiles
+/// of `R` columns by [`TILE_COLUMNS`] registers of `S`.
+#[inline(always)]
+pub(crate) fn matmat_t_param_grads<F, S, const R: usize, const I: usize, const O: usize, const B: usize>(
     x: &[&[F; I]; B],
     dz: &[&[F; O]; B],
     bias_grad: &mut [F; O],
     column_grads: &mut [[F; O]; I],
-) {
+) where
+    F: Float + Registers<S>,
+{
     for dz in dz {
         for (g, &d) in bias_grad.iter_mut().zip(*dz) {
             *g = *g + d;
         }
     }
-    for_output_blocks!(<F, I, O, B>, |o0| weight_grad_block(x, dz, column_grads, o0));
+    for_output_blocks!(<F, S, R, I, O, B>, |o0| weight_grad_block(x, dz, column_grads, o0));
 }
 
 /// One block of outputs of [`matmat_t_param_grads`]' weight gradient, `C`
-/// vectors `V` from output `o0`, for every column: tiles of [`TILE_ROWS`]
+/// vectors `V` from output `o0`, for every column: tiles of `R`
 /// columns, then single columns, each summing over the samples in order.
 #[inline(always)]
-fn weight_grad_block<F: Float, V: Vector<F>, const C: usize, const I: usize, const O: usize, const B: usize>(
+fn weight_grad_block<
+    F: Float,
+    V: Vector<F>,
+    const R: usize,
+    const C: usize,
+    const I: usize,
+    const O: usize,
+    const B: usize,
+>(
     x: &[&[F; I]; B],
     dz: &[&[F; O]; B],
     column_grads: &mut [[F; O]; I],
     o0: usize,
 ) {
-    let (blocks, rest) = column_grads.as_chunks_mut::<TILE_ROWS>();
-    let rest_start = blocks.len() * TILE_ROWS;
+    let (blocks, rest) = column_grads.as_chunks_mut::<R>();
+    let rest_start = blocks.len() * R;
     for (block, columns) in blocks.iter_mut().enumerate() {
-        let i0 = block * TILE_ROWS;
+        let i0 = block * R;
         let rows = columns.each_mut().map(|row| &mut row[..]);
-        outer_tile::<F, V, TILE_ROWS, C>(rows, o0, B, |b| dz[b], |b, r| x[b][i0 + r]);
+        outer_tile::<F, V, R, C>(rows, o0, B, |b| dz[b], |b, r| x[b][i0 + r]);
     }
     for (k, column) in rest.iter_mut().enumerate() {
         let i = rest_start + k;
@@ -154,42 +177,48 @@ fn weight_grad_block<F: Float, V: Vector<F>, const C: usize, const I: usize, con
 
 #[cfg(test)]
 mod tests {
-    use super::*;
-    use crate::kernel::{matvec_t, matvec_t_param_grads};
+    use crate::kernel::dispatch::{Level, available};
+    use crate::kernel::matvec::matvec_t_param_grads;
+    use crate::kernel::matvec_t;
+    use crate::kernel::{at, matmat_t};
 
     fn value(k: usize) -> f32 {
         ((k * 7919 % 1013) as f32 / 1013.0 - 0.5) * 3.7
     }
 
+    fn bits<const N: usize, const M: usize>(values: &[[f32; N]; M]) -> Vec<u32> {
+        values.as_flattened().iter().map(|v| v.to_bits()).collect()
+    }
+
     /// Every tile shape and remainder (rows past the last full block,
     /// outputs past the last full register, fewer outputs than a register)
-    /// gives the bits of the per-sample kernels, in `f32` and `f64`.
-    fn check<const I: usize, const O: usize, const B: usize>() {
+    /// gives the bits of the per-sample kernels, in `f32` and `f64`, at
+    /// `level`.
+    fn check<const I: usize, const O: usize, const B: usize>(level: Level) {
         let columns: [[f32; O]; I] = core::array::from_fn(|i| core::array::from_fn(|o| value(i * O + o)));
         let x: [[f32; I]; B] = core::array::from_fn(|b| core::array::from_fn(|i| value(b * I + i + 5000)));
         let bias: [f32; O] = core::array::from_fn(|o| value(o + 9000));
         let dz: [[f32; O]; B] = core::array::from_fn(|b| core::array::from_fn(|o| value(b * O + o + 13000)));
         let inputs: [&[f32; I]; B] = core::array::from_fn(|b| &x[b]);
         let d_outputs: [&[f32; O]; B] = core::array::from_fn(|b| &dz[b]);
+        let case = format!("{level:?}, I = {I}, O = {O}, B = {B}");
 
         let mut expected = [bias; B];
         for (z, x) in expected.iter_mut().zip(&x) {
             matvec_t(z, &columns, x);
         }
         let mut z = [bias; B];
-        matmat_t(&mut z, &columns, &inputs);
-        let bits = |z: &[[f32; O]; B]| z.as_flattened().iter().map(|v| v.to_bits()).collect::<Vec<_>>();
-        assert_eq!(bits(&z), bits(&expected), "forward, I = {I}, O = {O}, B = {B}");
+        at::matmat_t(level, &mut z, &columns, &inputs);
+        assert_eq!(bits(&z), bits(&expected), "forward, {case}");
 
         let (mut bias_expected, mut grads_expected) = (bias, columns);
         for (x, dz) in x.iter().zip(&dz) {
             matvec_t_param_grads(x, dz, &mut bias_expected, &mut grads_expected, |c| &mut c[..]);
         }
         let (mut bias_grad, mut grads) = (bias, columns);
-        matmat_t_param_grads(&inputs, &d_outputs, &mut bias_grad, &mut grads);
-        assert_eq!(bias_grad.map(f32::to_bits), bias_expected.map(f32::to_bits), "bias, I = {I}, O = {O}, B = {B}");
-        let bits = |g: &[[f32; O]; I]| g.as_flattened().iter().map(|v| v.to_bits()).collect::<Vec<_>>();
-        assert_eq!(bits(&grads), bits(&grads_expected), "weights, I = {I}, O = {O}, B = {B}");
+        at::matmat_t_param_grads(level, &inputs, &d_outputs, &mut bias_grad, &mut grads);
+        assert_eq!(bias_grad.map(f32::to_bits), bias_expected.map(f32::to_bits), "bias, {case}");
+        assert_eq!(bits(&grads), bits(&grads_expected), "weights, {case}");
 
         let columns64 = columns.map(|c| c.map(f64::from));
         let x64 = x.map(|x| x.map(f64::from));
@@ -199,22 +228,37 @@ mod tests {
             matvec_t(z, &columns64, x);
         }
         let mut z64 = [bias.map(f64::from); B];
-        matmat_t(&mut z64, &columns64, &inputs64);
-        assert_eq!(z64.map(|z| z.map(f64::to_bits)), expected64.map(|z| z.map(f64::to_bits)), "f64, I = {I}, O = {O}");
+        at::matmat_t(level, &mut z64, &columns64, &inputs64);
+        assert_eq!(z64.map(|z| z.map(f64::to_bits)), expected64.map(|z| z.map(f64::to_bits)), "f64, {case}");
     }
 
     #[test]
     fn batched_kernels_keep_the_per_sample_bits() {
-        check::<1, 1, 1>();
-        check::<3, 2, 5>();
-        check::<7, 5, 3>();
-        check::<4, 8, 4>();
-        check::<5, 16, 7>();
-        check::<6, 33, 9>();
-        check::<9, 64, 13>();
-        check::<11, 70, 8>();
-        check::<2, 100, 17>();
-        #[cfg(not(miri))]
-        check::<64, 128, 32>();
+        for level in available() {
+            check::<1, 1, 1>(level);
+            check::<3, 2, 5>(level);
+            check::<7, 5, 3>(level);
+            check::<4, 8, 4>(level);
+            check::<5, 16, 7>(level);
+            check::<6, 33, 9>(level);
+            check::<9, 64, 13>(level);
+            check::<11, 70, 8>(level);
+            check::<2, 100, 17>(level);
+            #[cfg(not(miri))]
+            check::<64, 128, 32>(level);
+        }
+    }
+
+    /// The entry point runs one of the copies, so it gives their bits too.
+    #[test]
+    fn the_entry_point_gives_the_copies_bits() {
+        let columns: [[f32; 40]; 24] = core::array::from_fn(|i| core::array::from_fn(|o| value(i * 40 + o)));
+        let x: [[f32; 24]; 7] = core::array::from_fn(|b| core::array::from_fn(|i| value(b * 24 + i + 777)));
+        let inputs: [&[f32; 24]; 7] = core::array::from_fn(|b| &x[b]);
+        let mut z = [[0.5; 40]; 7];
+        matmat_t(&mut z, &columns, &inputs);
+        let mut expected = [[0.5; 40]; 7];
+        at::matmat_t(Level::Build, &mut expected, &columns, &inputs);
+        assert_eq!(bits(&z), bits(&expected));
     }
 }

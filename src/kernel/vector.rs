@@ -1,8 +1,8 @@
 //! [`Vector`]: lane-wise arithmetic on a fixed number of values, and
 //! [`Scalar`], its one-lane implementation for every target. On x86-64 the
-//! vector registers implement it too ([`super::simd`]), and each
-//! [`Float`]'s [`Simd::Vector`](super::Simd::Vector) is the widest register
-//! the build enables; elsewhere it is [`Scalar`].
+//! vector registers implement it too ([`super::simd`]), each instruction
+//! set mapping a [`Float`] to its registers
+//! ([`Registers`](super::Registers)); elsewhere there is only [`Scalar`].
 //!
 //! A kernel written once over `V: Vector<F>` runs its bulk in registers and
 //! its remainder through [`Scalar`], with the same operations in the same

@@ -51,12 +51,11 @@ macro_rules! elementwise_layer {
         // The loop shapes of the row-by-row code the firmware's instruction
         // counts were measured with: an in-place loop over a vector's
         // values (which the compiler vectorises reliably, unlike a `map`),
-        // and feature maps built row by row from it.
+        // at the widest instruction set the CPU has, and feature maps built
+        // row by row from it.
         elementwise_on!($layer, [const N], [F; N], |this, x| {
             let mut y = *x;
-            for v in y.iter_mut() {
-                *v = this.apply(*v);
-            }
+            $crate::kernel::map_in_place(&mut y, |v| this.apply(v));
             y
         });
         elementwise_on!($layer, [const L, const C], [[F; L]; C], |this, x| {
