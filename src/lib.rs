@@ -361,7 +361,9 @@ pub mod prelude {
     pub use crate::metrics::{ConfusionMatrix, accuracy, argmax};
     pub use crate::optim::{Adam, AdamW, LearningRate, Optimizer, RmsProp, Schedule, Scheduled, Sgd, SgdMomentum};
     pub use crate::regularize::Penalty;
-    pub use crate::train::{evaluate, train_batch, train_batched, train_epoch, train_epoch_ordered};
+    pub use crate::train::{
+        evaluate, train_batch, train_batched, train_epoch, train_epoch_batched, train_epoch_ordered,
+    };
     pub use crate::{
         Batch, Decoding, EvalMode, Float, Forward, Grads, Incremental, Init, Model, Sequence, Streaming, TrainMode,
     };

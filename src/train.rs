@@ -13,7 +13,7 @@ use crate::{Backprop, Batch, Float, Forward, Model, TrainError};
 ///
 /// The samples run in [`TrainMode`](crate::TrainMode), one at a time, so a
 /// model with batch normalisation does not compile here (it needs
-/// [`train_batched`]).
+/// [`train_batched`] or [`train_epoch_batched`]).
 ///
 /// If the mean loss or any averaged gradient is not finite, the parameters
 /// and the optimiser's state are left unchanged and
@@ -163,6 +163,11 @@ where
 /// An index in `order` that is out of range is an error, found before the
 /// batch that holds it trains.
 ///
+/// The batch size is a run-time value and the last batch may be smaller, so
+/// each batch runs sample by sample; [`train_epoch_batched`] takes batches
+/// of a size fixed at compile time through the batched kernels (and trains
+/// models with batch normalisation).
+///
 /// ```
 /// use constnet::prelude::*;
 ///
@@ -290,10 +295,29 @@ pub fn train_batched<F, X, Y, Out, M, O, L, const B: usize>(
     optimizer: &mut O,
     inputs: &Batch<X, B>,
     targets: &Batch<Y, B>,
+    loss: L,
+) -> Result<F, TrainError>
+where
+    F: Float,
+    M: Model<F> + Backprop<Batch<X, B>, Output = Batch<Out, B>>,
+    O: Optimizer<F, M>,
+    L: FnMut(&Out, &Y) -> (F, Out),
+{
+    step_batched(model, optimizer, inputs, |b| &targets[b], loss)
+}
+
+/// [`train_batched`] with sample `b`'s target given by `target(b)`, so that
+/// the epoch helper need not gather the targets into a `Batch`.
+fn step_batched<'y, F, X, Y, Out, M, O, L, const B: usize>(
+    model: &mut M,
+    optimizer: &mut O,
+    inputs: &Batch<X, B>,
+    target: impl Fn(usize) -> &'y Y,
     mut loss: L,
 ) -> Result<F, TrainError>
 where
     F: Float,
+    Y: 'y,
     M: Model<F> + Backprop<Batch<X, B>, Output = Batch<Out, B>>,
     O: Optimizer<F, M>,
     L: FnMut(&Out, &Y) -> (F, Out),
@@ -304,11 +328,87 @@ where
     let (outputs, tape) = model.forward_tape(inputs);
     let mut total = F::zero();
     let d_outputs = Batch::from_fn(|b| {
-        let (value, d_output) = loss(&outputs[b], &targets[b]);
+        let (value, d_output) = loss(&outputs[b], target(b));
         total = total + value;
         d_output
     });
     let mut grads = M::zeroed();
     model.backward_params(&tape, &d_outputs, &mut grads);
     step_on_mean(model, optimizer, &mut grads, total, B)
+}
+
+/// Trains on `batches`, mini-batches of `B` indices into `data` — typically
+/// an epoch's shuffled order cut into full batches with
+/// [`slice::as_chunks`] — each batch gathered into a [`Batch`] and run
+/// through the model at once, as [`train_batched`] does. After each batch,
+/// `on_batch(batches_done, batch_mean_loss)` is called. Returns the mean
+/// loss over all the samples, each measured before its batch's update.
+///
+/// Against [`train_epoch_ordered`], which runs a batch sample by sample:
+///
+/// * The batch goes through each layer at once, so `Dense` runs its
+///   register-tiled batched kernels (each weight loaded once for several
+///   samples), and models with batch-coupled layers (batch normalisation)
+///   train here, with each batch's statistics. For stacks without such
+///   layers the bits are those of [`train_epoch_ordered`] with a batch size
+///   of `B` over the same indices (`tests/batched.rs`).
+/// * Every batch has `B` samples, a size fixed at compile time, which the
+///   type of `batches` carries. The indices past the last full batch of an
+///   order (what `as_chunks` returns beside the batches) are the caller's:
+///   leaving them out of the epoch is what PyTorch's
+///   `DataLoader(drop_last=True)` does, and reshuffling each epoch leaves
+///   out a different few.
+/// * The batch's inputs are copied into the `Batch` (the targets are not),
+///   and its tape is `B` samples' tapes, on the stack.
+///
+/// An index that is out of range is an error, found before any batch
+/// trains; no batches (or `B = 0`) is [`TrainError::Empty`].
+///
+/// ```
+/// use constnet::prelude::*;
+///
+/// let data: Vec<([f32; 1], [f32; 1])> = (0..10).map(|k| ([k as f32 / 10.0], [k as f32 / 5.0])).collect();
+/// let mut order: Vec<usize> = (0..data.len()).collect();
+/// let mut rng = Xoshiro256PlusPlus::seed_from_u64(3);
+/// let mut net: (Dense<1, 1>, Identity) = (Dense::from_weights([[0.0]], [0.0]), Identity);
+/// let mut sgd = Sgd::new(0.5).unwrap();
+/// for _ in 0..300 {
+///     shuffle(&mut order, &mut rng);
+///     // Two batches of 4 per epoch; two samples sit this epoch out.
+///     let (batches, _left_out) = order.as_chunks::<4>();
+///     train_epoch_batched(&mut net, &mut sgd, &data, batches, mse, |_, _| {}).unwrap();
+/// }
+/// assert!((net.0.weight()[0][0] - 2.0).abs() < 0.01);
+/// ```
+pub fn train_epoch_batched<F, X, Y, Out, M, O, L, const B: usize>(
+    model: &mut M,
+    optimizer: &mut O,
+    data: &[(X, Y)],
+    batches: &[[usize; B]],
+    mut loss: L,
+    mut on_batch: impl FnMut(usize, F),
+) -> Result<F, TrainError>
+where
+    F: Float,
+    X: Copy,
+    M: Model<F> + Backprop<Batch<X, B>, Output = Batch<Out, B>>,
+    O: Optimizer<F, M>,
+    L: FnMut(&Out, &Y) -> (F, Out),
+{
+    if let Some(&index) = batches.as_flattened().iter().find(|&&index| index >= data.len()) {
+        return Err(TrainError::IndexOutOfRange { index, len: data.len() });
+    }
+    if batches.is_empty() || B == 0 {
+        return Err(TrainError::Empty);
+    }
+    let mut total = F::zero();
+    for (index, batch) in batches.iter().enumerate() {
+        // Every index was checked above, so `data[…]` cannot panic.
+        let inputs = Batch::from_fn(|b| data[batch[b]].0);
+        let mean = step_batched(model, optimizer, &inputs, |b| &data[batch[b]].1, &mut loss)
+            .map_err(|error| error.at_batch(index * B))?;
+        total = total + mean * F::from_usize(B);
+        on_batch(index + 1, mean);
+    }
+    Ok(total / F::from_usize(batches.len() * B))
 }

@@ -3,6 +3,7 @@
 //! layers: outputs, input gradients, parameter gradients and training
 //! steps, in both training modes.
 
+use constnet::TrainError;
 use constnet::prelude::*;
 
 type Mixed = (Dense<5, 8>, Tanh, Dense<8, 6>, LeakyRelu, Dense<6, 6>, Relu, Dense<6, 4>, Sigmoid, Softmax);
@@ -115,4 +116,66 @@ fn batched_cnn_equals_per_sample() {
 
 fn param_bits_of<M: Model>(m: &M) -> Vec<u32> {
     m.tensors().flat_map(|t| t.storage.iter().map(|v| v.to_bits()).collect::<Vec<_>>()).collect()
+}
+
+/// An epoch of `train_epoch_batched` over shuffled full batches gives the
+/// bits of `train_epoch_ordered` over the same indices with the same batch
+/// size, with Adam: parameters, and the epoch's mean loss.
+#[test]
+fn batched_epoch_equals_per_sample_epoch() {
+    let start = Mixed::init(&mut Xoshiro256PlusPlus::seed_from_u64(9));
+    let mut rng = Xoshiro256PlusPlus::seed_from_u64(10);
+    let data: Vec<([f32; 5], [f32; 4])> =
+        (0..45).map(|k| (batch(100 + k)[0], one_hot(k as usize % 4).unwrap())).collect();
+    let mut order: Vec<usize> = (0..data.len()).collect();
+    let (mut batched, mut single) = (start.clone(), start);
+    let (mut adam_a, mut adam_b) = (Adam::new(0.01).unwrap(), Adam::new(0.01).unwrap());
+    for _ in 0..3 {
+        shuffle(&mut order, &mut rng);
+        let (batches, left_out) = order.as_chunks::<B>();
+        assert_eq!(left_out.len(), 45 % B);
+        let full = &order[..batches.len() * B];
+        let (mut seen_a, mut seen_b) = (Vec::new(), Vec::new());
+        let a = train_epoch_batched(&mut batched, &mut adam_a, &data, batches, softmax_cross_entropy, |n, loss| {
+            seen_a.push((n, loss.to_bits()))
+        })
+        .unwrap();
+        let b = train_epoch_ordered(&mut single, &mut adam_b, &data, full, B, softmax_cross_entropy, |n, loss| {
+            seen_b.push((n, loss.to_bits()))
+        })
+        .unwrap();
+        assert_eq!(a.to_bits(), b.to_bits());
+        assert_eq!(seen_a, seen_b);
+        assert_eq!(seen_a.len(), 45 / B);
+    }
+    assert_eq!(param_bits(&batched), param_bits(&single));
+}
+
+/// A model with batch normalisation, which the sample-by-sample helpers
+/// reject at compile time, trains with `train_epoch_batched` (each batch
+/// normalised with its own statistics); bad indices and an order shorter
+/// than a batch are errors, not panics.
+#[test]
+fn batched_epoch_trains_batch_norm_and_reports_bad_input() {
+    type Net = (Dense<2, 8>, BatchNorm1d<8>, Relu, Dense<8, 1>, Sigmoid);
+    const XOR: [([f32; 2], [f32; 1]); 4] =
+        [([0.0, 0.0], [0.0]), ([0.0, 1.0], [1.0]), ([1.0, 0.0], [1.0]), ([1.0, 1.0], [0.0])];
+    let data: Vec<([f32; 2], [f32; 1])> = XOR.iter().cycle().take(16).copied().collect();
+    let mut rng = Xoshiro256PlusPlus::seed_from_u64(11);
+    let mut net = Net::init(&mut rng);
+    let mut adam = Adam::new(0.05).unwrap();
+    let mut order: Vec<usize> = (0..data.len()).collect();
+    let mut losses = Vec::new();
+    for _ in 0..150 {
+        shuffle(&mut order, &mut rng);
+        let (batches, _) = order.as_chunks::<8>();
+        losses.push(train_epoch_batched(&mut net, &mut adam, &data, batches, bce, |_, _| {}).unwrap());
+    }
+    assert!(losses[149] < 0.25 * losses[0], "first {}, last {}", losses[0], losses[149]);
+
+    let bad = [[0, 1, 2, 3, 4, 5, 6, 16]];
+    let error = train_epoch_batched(&mut net, &mut adam, &data, &bad, bce, |_, _| {}).unwrap_err();
+    assert_eq!(error, TrainError::IndexOutOfRange { index: 16, len: 16 });
+    let none: [[usize; 8]; 0] = [];
+    assert_eq!(train_epoch_batched(&mut net, &mut adam, &data, &none, bce, |_, _| {}), Err(TrainError::Empty));
 }
