@@ -170,6 +170,23 @@ dispatched! {
         }
     }
 
+    /// dL/dx of a batch through `z[b] = bias + W·x[b]` over transposed
+    /// weights, for dL/dz `dz[b]`, each sample's in the per-sample order: on
+    /// x86-64 [`tile::matmat_t_input_grad`], vectorised across the samples,
+    /// elsewhere one [`matvec::matvec_t_input_grad`] per sample.
+    widest Avx512: fn matmat_t_input_grad[F: Float, const I: usize, const O: usize, const B: usize](
+        columns: &[[F; O]; I],
+        dz: &[&[F; O]; B],
+        dx: &mut [[F; I]; B],
+    ) {
+        #[cfg(target_arch = "x86_64")]
+        tile::matmat_t_input_grad::<F, Isa, I, O, B>(columns, dz, dx);
+        #[cfg(not(target_arch = "x86_64"))]
+        for (dx, dz) in dx.iter_mut().zip(dz) {
+            *dx = matvec::matvec_t_input_grad(columns, *dz, |c| &c[..]);
+        }
+    }
+
     /// The parameter gradients of a batch through `z[b] = bias + W·x[b]`,
     /// for dL/dz `dz[b]`, accumulated sample after sample: on x86-64 the
     /// register-tiled [`tile::matmat_t_param_grads`], elsewhere one

@@ -175,10 +175,78 @@ fn weight_grad_block<
     }
 }
 
+/// dL/dx of `z[b] = bias + W·x[b]` over transposed weights, for dL/dz
+/// `dz[b]`: `dx[b][i]` is the [`dot`](super::dot) of stored column `i` with
+/// `dz[b]`, in the dot product's order (eight interleaved partial sums over
+/// the outputs, combined pairwise, then the tail). Vectorised across the
+/// samples: `dz` is transposed once (outputs × samples, the size of `dz`),
+/// so that one register holds an output's gradient for several samples and
+/// each weight is broadcast once for all of them.
+#[inline(always)]
+pub(crate) fn matmat_t_input_grad<F, S, const I: usize, const O: usize, const B: usize>(
+    columns: &[[F; O]; I],
+    dz: &[&[F; O]; B],
+    dx: &mut [[F; I]; B],
+) where
+    F: Float + Registers<S>,
+{
+    let dz_t: [[F; B]; O] = core::array::from_fn(|o| core::array::from_fn(|b| dz[b][o]));
+    let mut dx_t = [[F::ZERO; B]; I];
+    let full = <<F as Registers<S>>::Vector as Vector<F>>::LANES;
+    let half = <<F as Registers<S>>::Half as Vector<F>>::LANES;
+    let mut b0 = 0;
+    while b0 + full <= B {
+        input_grad_block::<F, <F as Registers<S>>::Vector, I, O, B>(columns, &dz_t, &mut dx_t, b0);
+        b0 += full;
+    }
+    while b0 + half <= B {
+        input_grad_block::<F, <F as Registers<S>>::Half, I, O, B>(columns, &dz_t, &mut dx_t, b0);
+        b0 += half;
+    }
+    while b0 < B {
+        input_grad_block::<F, Scalar<F>, I, O, B>(columns, &dz_t, &mut dx_t, b0);
+        b0 += 1;
+    }
+    for (b, dx) in dx.iter_mut().enumerate() {
+        for (d, column) in dx.iter_mut().zip(&dx_t) {
+            *d = column[b];
+        }
+    }
+}
+
+/// One block of samples of [`matmat_t_input_grad`], one vector `V` of them
+/// from sample `b0`, for every input.
+#[inline(always)]
+fn input_grad_block<F: Float, V: Vector<F>, const I: usize, const O: usize, const B: usize>(
+    columns: &[[F; O]; I],
+    dz_t: &[[F; B]; O],
+    dx_t: &mut [[F; B]; I],
+    b0: usize,
+) {
+    let dz = |o: usize| V::load(dz_t[o].get(b0..).unwrap_or_default());
+    let eights = O / 8;
+    for (column, out) in columns.iter().zip(dx_t.iter_mut()) {
+        let mut acc = [V::splat(F::ZERO); 8];
+        for e in 0..eights {
+            for (j, a) in acc.iter_mut().enumerate() {
+                let o = e * 8 + j;
+                *a = a.add(V::splat(column[o]).mul(dz(o)));
+            }
+        }
+        let mut rest = V::splat(F::ZERO);
+        for (o, &w) in column.iter().enumerate().skip(eights * 8) {
+            rest = rest.add(V::splat(w).mul(dz(o)));
+        }
+        let quads = [acc[0].add(acc[4]), acc[1].add(acc[5]), acc[2].add(acc[6]), acc[3].add(acc[7])];
+        let sum = quads[0].add(quads[2]).add(quads[1].add(quads[3])).add(rest);
+        sum.store(out.get_mut(b0..).unwrap_or_default());
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use crate::kernel::dispatch::{Level, available};
-    use crate::kernel::matvec::matvec_t_param_grads;
+    use crate::kernel::matvec::{matvec_t_input_grad, matvec_t_param_grads};
     use crate::kernel::matvec_t;
     use crate::kernel::{at, matmat_t};
 
@@ -219,6 +287,11 @@ mod tests {
         at::matmat_t_param_grads(level, &inputs, &d_outputs, &mut bias_grad, &mut grads);
         assert_eq!(bias_grad.map(f32::to_bits), bias_expected.map(f32::to_bits), "bias, {case}");
         assert_eq!(bits(&grads), bits(&grads_expected), "weights, {case}");
+
+        let dx_expected: [[f32; I]; B] = core::array::from_fn(|b| matvec_t_input_grad(&columns, &dz[b], |c| &c[..]));
+        let mut dx = [[0.0; I]; B];
+        at::matmat_t_input_grad(level, &columns, &d_outputs, &mut dx);
+        assert_eq!(bits(&dx), bits(&dx_expected), "input gradient, {case}");
 
         let columns64 = columns.map(|c| c.map(f64::from));
         let x64 = x.map(|x| x.map(f64::from));

@@ -4,7 +4,9 @@ use core::fmt;
 
 use rand::Rng;
 
-use crate::kernel::{matmat_t, matmat_t_param_grads, matvec_t, matvec_t_input_grad, matvec_t_param_grads};
+use crate::kernel::{
+    matmat_t, matmat_t_input_grad, matmat_t_param_grads, matvec_t, matvec_t_input_grad, matvec_t_param_grads,
+};
 use crate::layer::SameShape;
 use crate::model::{Tensor, TensorMut, weight_and_bias, weight_and_bias_mut, write_array};
 use crate::{Backprop, Batch, Float, Init, Layer, Layout, Mode, Model, Module, Shape};
@@ -202,7 +204,10 @@ where
 
     fn backprop(&self, x: &[[F; I]; B], dy: &Batch<[F; O], B>, grads: &mut Self) -> Batch<X, B> {
         <Self as Backprop<Batch<X, B>, M>>::backprop_params(self, x, dy, grads);
-        Batch::from_fn(|b| SameShape::from_shape(matvec_t_input_grad(&self.weight_t, &dy[b], |c| &c[..])))
+        let d_outputs: [&[F; O]; B] = core::array::from_fn(|b| &dy[b]);
+        let mut dx = [[F::ZERO; I]; B];
+        matmat_t_input_grad(&self.weight_t, &d_outputs, &mut dx);
+        Batch(dx.map(SameShape::from_shape))
     }
 
     fn backprop_params(&self, x: &[[F; I]; B], dy: &Batch<[F; O], B>, grads: &mut Self) {
