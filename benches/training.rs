@@ -16,6 +16,7 @@
 use std::hint::black_box;
 use std::str::FromStr;
 
+use constnet::TrainError;
 use constnet::prelude::*;
 use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
 
@@ -41,20 +42,29 @@ fn dataset<F: Float + FromStr>() -> (Vec<Sample<F>>, Vec<usize>) {
     (samples, train.to_vec())
 }
 
-fn epoch<F: Float + FromStr>(c: &mut Criterion, name: &str) {
-    let (samples, order) = dataset::<F>();
-    assert_eq!(order.len(), 1437);
+/// Benches `train`, one epoch, from the same initial model and Adam state
+/// each time.
+fn bench_epoch<F: Float>(
+    c: &mut Criterion,
+    name: &str,
+    mut train: impl FnMut(&mut Digits<F>, &mut Adam<F, Digits<F>>) -> Result<F, TrainError>,
+) {
     let net = Digits::<F>::init(&mut Xoshiro256PlusPlus::seed_from_u64(1));
     let adam = Adam::new(F::from_f64(1e-2)).expect("valid learning rate");
     c.bench_function(name, |b| {
         b.iter_batched_ref(
             || (net.clone(), adam.clone()),
-            |(net, adam)| {
-                let loss = train_epoch_ordered(net, adam, &samples, &order, 32, softmax_cross_entropy, |_, _| {});
-                black_box(loss.expect("training succeeds"))
-            },
+            |(net, adam)| black_box(train(net, adam).expect("training succeeds")),
             BatchSize::SmallInput,
         )
+    });
+}
+
+fn epoch<F: Float + FromStr>(c: &mut Criterion, name: &str) {
+    let (samples, order) = dataset::<F>();
+    assert_eq!(order.len(), 1437);
+    bench_epoch(c, name, |net, adam| {
+        train_epoch_ordered(net, adam, &samples, &order, 32, softmax_cross_entropy, |_, _| {})
     });
 }
 
@@ -62,17 +72,8 @@ fn epoch_batched<F: Float + FromStr>(c: &mut Criterion, name: &str) {
     let (samples, order) = dataset::<F>();
     let (batches, left_out) = order.as_chunks::<32>();
     assert_eq!((batches.len(), left_out.len()), (44, 29));
-    let net = Digits::<F>::init(&mut Xoshiro256PlusPlus::seed_from_u64(1));
-    let adam = Adam::new(F::from_f64(1e-2)).expect("valid learning rate");
-    c.bench_function(name, |b| {
-        b.iter_batched_ref(
-            || (net.clone(), adam.clone()),
-            |(net, adam)| {
-                let loss = train_epoch_batched(net, adam, &samples, batches, softmax_cross_entropy, |_, _| {});
-                black_box(loss.expect("training succeeds"))
-            },
-            BatchSize::SmallInput,
-        )
+    bench_epoch(c, name, |net, adam| {
+        train_epoch_batched(net, adam, &samples, batches, softmax_cross_entropy, |_, _| {})
     });
 }
 

@@ -194,29 +194,23 @@ macro_rules! dispatched {
             )*
         }
 
-        /// The kernels compiled for AVX2.
+        dispatched!(@copies avx, "avx2", Avx, "AVX2", $(fn $name[$($generics)*]($($arg: $ty),*) $(-> $ret)? $body)*);
+        dispatched!(@copies avx512, "avx512f", Avx512, "AVX-512F", $(fn $name[$($generics)*]($($arg: $ty),*) $(-> $ret)? $body)*);
+    };
+    // The module `$module` of copies compiled for the target feature
+    // `$feature`, whose registers are `$isa`'s.
+    (@copies $module:ident, $feature:literal, $isa:ident, $what:literal, $(
+        fn $name:ident[$($generics:tt)*]($($arg:ident: $ty:ty),*) $(-> $ret:ty)? $body:block
+    )*) => {
+        #[doc = concat!("The kernels compiled for ", $what, ".")]
         #[cfg(target_arch = "x86_64")]
-        mod avx {
+        mod $module {
             #[allow(unused_imports)]
             use super::*;
-            /// AVX's registers.
-            type Isa = super::Avx;
+            /// The instruction set's registers.
+            type Isa = super::$isa;
             $(
-                #[target_feature(enable = "avx2")]
-                #[inline]
-                pub(super) fn $name<$($generics)*>($($arg: $ty),*) $(-> $ret)? $body
-            )*
-        }
-
-        /// The kernels compiled for AVX-512F.
-        #[cfg(target_arch = "x86_64")]
-        mod avx512 {
-            #[allow(unused_imports)]
-            use super::*;
-            /// AVX-512's registers.
-            type Isa = super::Avx512;
-            $(
-                #[target_feature(enable = "avx512f")]
+                #[target_feature(enable = $feature)]
                 #[inline]
                 pub(super) fn $name<$($generics)*>($($arg: $ty),*) $(-> $ret)? $body
             )*
