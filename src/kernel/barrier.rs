@@ -1,6 +1,7 @@
 //! [`column_boundary`]: keeps LLVM's loop vectoriser from vectorising a loop
-//! over a layer's columns *across* the columns. This module holds the
-//! crate's only `unsafe`: one empty `asm!` statement.
+//! over a layer's columns *across* the columns; and [`store_boundary`],
+//! which keeps a transposition's single-value copies single. Each is one
+//! empty `asm!` statement, the `unsafe` of this module.
 //!
 //! A backward pass walks the stored columns of a transposed weight one at a
 //! time, and the work on each column (an `axpy` into its gradient, a dot
@@ -38,4 +39,26 @@ pub(crate) fn column_boundary() {
     unsafe {
         core::arch::asm!("", options(nomem, nostack, preserves_flags));
     }
+}
+
+/// Pins the stores to `written`'s object before it, for the optimiser: an
+/// empty `asm!` statement that is given `written`'s address and declared as
+/// reading memory, so every store to that object must be done, in order,
+/// before it runs. After each single-value store of a transposition it keeps
+/// the SLP vectoriser from fusing the strided side into a gather or a
+/// scatter, which [`column_boundary`] (a barrier to the loop vectoriser
+/// only) does not. (A barrier without the address would not do: the
+/// optimiser knows that an `asm!` it was not given a pointer to a `&mut`'s
+/// memory cannot read it.)
+#[inline(always)]
+pub(crate) fn store_boundary<T>(written: &T) {
+    #[cfg(all(any(target_arch = "x86_64", target_arch = "x86"), not(miri)))]
+    // SAFETY: the template is empty, so it executes nothing: it reads and
+    // writes nothing, uses no stack and changes no flag; the operand only
+    // tells the optimiser that `written`'s memory may be read.
+    unsafe {
+        core::arch::asm!("/* {0} */", in(reg) written as *const T, options(readonly, nostack, preserves_flags));
+    }
+    #[cfg(not(all(any(target_arch = "x86_64", target_arch = "x86"), not(miri))))]
+    let _ = written;
 }

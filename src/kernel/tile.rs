@@ -13,6 +13,7 @@
 //! Only the loop nest changes, so a batch has exactly the bits of per-sample
 //! passes (`tests/batched.rs`).
 
+use super::barrier::{column_boundary, store_boundary};
 use super::simd::TILE_COLUMNS;
 use super::{Registers, Scalar, Vector};
 use crate::Float;
@@ -190,7 +191,18 @@ pub(crate) fn matmat_t_input_grad<F, S, const I: usize, const O: usize, const B:
 ) where
     F: Float + Registers<S>,
 {
-    let dz_t: [[F; B]; O] = core::array::from_fn(|o| core::array::from_fn(|b| dz[b][o]));
+    // The two transpositions copy one value at a time: vectorised, either
+    // side of a transposition is strided, which LLVM does with AVX-512
+    // gathers or scatters (64 of them in the digits MLP's batched
+    // backward), so a barrier sits in each inner loop (for the second, one
+    // that the SLP vectoriser respects too).
+    let mut dz_t = [[F::ZERO; B]; O];
+    for (b, dz) in dz.iter().enumerate() {
+        for (row, &d) in dz_t.iter_mut().zip(dz.iter()) {
+            column_boundary();
+            row[b] = d;
+        }
+    }
     let mut dx_t = [[F::ZERO; B]; I];
     let full = <<F as Registers<S>>::Vector as Vector<F>>::LANES;
     let half = <<F as Registers<S>>::Half as Vector<F>>::LANES;
@@ -210,6 +222,7 @@ pub(crate) fn matmat_t_input_grad<F, S, const I: usize, const O: usize, const B:
     for (b, dx) in dx.iter_mut().enumerate() {
         for (d, column) in dx.iter_mut().zip(&dx_t) {
             *d = column[b];
+            store_boundary(d);
         }
     }
 }
