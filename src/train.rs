@@ -97,11 +97,7 @@ fn step_on_mean<F: Float, M: Model<F>, O: Optimizer<F, M>>(
 fn scale_finding_non_finite<F: Float, M: Model<F>>(grads: &mut M, scale: F) -> Option<usize> {
     let mut first = None;
     for (index, tensor) in grads.tensors_mut().enumerate() {
-        let mut finite = true;
-        for g in tensor.storage.iter_mut() {
-            *g = *g * scale;
-            finite &= g.is_finite();
-        }
+        let finite = crate::kernel::scale_all_finite(tensor.storage, scale);
         if !finite && first.is_none() {
             first = Some(index);
         }

@@ -50,6 +50,7 @@ pub(crate) fn column_boundary() {
 /// only) does not. (A barrier without the address would not do: the
 /// optimiser knows that an `asm!` it was not given a pointer to a `&mut`'s
 /// memory cannot read it.)
+#[cfg(target_arch = "x86_64")]
 #[inline(always)]
 pub(crate) fn store_boundary<T>(written: &T) {
     #[cfg(all(any(target_arch = "x86_64", target_arch = "x86"), not(miri)))]

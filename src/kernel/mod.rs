@@ -80,6 +80,25 @@ pub(crate) trait Lanewise<F>: Copy {
 }
 
 dispatched! {
+    /// `a[k] = f(a[k], b[k])` for every `k` of the shorter slice: an
+    /// optimiser's element-wise update from the gradients.
+    widest Avx512: fn zip_update[F: Float](a: &mut [F], b: &[F], f: impl Fn(F, F) -> F) {
+        for (a, &b) in a.iter_mut().zip(b) {
+            *a = f(*a, b);
+        }
+    }
+
+    /// Multiplies every value by `scale`; whether every product is finite.
+    /// One pass with no early exit, so that it vectorises.
+    widest Avx512: fn scale_all_finite[F: Float](values: &mut [F], scale: F) -> bool {
+        let mut finite = true;
+        for v in values.iter_mut() {
+            *v = *v * scale;
+            finite &= v.is_finite();
+        }
+        finite
+    }
+
     /// Applies `f` to every run of a register's worth of values of the
     /// four slices together — registers loaded from `a`, `b`, `c` and `d`,
     /// the three results stored back into `a`, `c` and `d` — then to the
@@ -293,6 +312,9 @@ mod tests {
             let mut c: [f32; 45] = core::array::from_fn(|k| value(k + 300));
             let mut d: [f32; 45] = core::array::from_fn(|k| value(k + 400));
             at::zip4_update(level, &mut a, &b, &mut c, &mut d, Mix);
+            at::zip_update(level, &mut c, &b, |c, b| c - 0.25 * b);
+            let finite = at::scale_all_finite(level, &mut d, 1e37);
+            assert_eq!(finite, d.iter().all(|v| v.is_finite()), "{level:?}");
             // Any NaN counts as one value: which NaN an operation returns is
             // not fixed (Miri picks its payload at random).
             let bits = |x: &f32| if x.is_nan() { u32::MAX } else { x.to_bits() };

@@ -1,5 +1,6 @@
 //! Stochastic gradient descent, plain and with momentum.
 
+use crate::kernel::zip_update;
 use crate::optim::{LearningRate, Optimizer, check_learning_rate, check_unit};
 use crate::regularize::Penalty;
 use crate::{Float, InvalidHyperparameter, Model};
@@ -70,13 +71,10 @@ impl<F: Float> LearningRate<F> for Sgd<F> {
 impl<F: Float, M: Model<F>> Optimizer<F, M> for Sgd<F> {
     fn step(&mut self, model: &mut M, grads: &M) {
         for (param, grad) in model.tensors_mut().zip(grads.tensors()) {
-            let penalty = self.penalty.filter(|p| p.applies_to(param.kind));
-            for (p, &g) in param.storage.iter_mut().zip(grad.storage) {
-                let g = match &penalty {
-                    Some(penalty) => g + penalty.gradient_at(*p),
-                    None => g,
-                };
-                *p = *p - self.lr * g;
+            let lr = self.lr;
+            match self.penalty.filter(|p| p.applies_to(param.kind)) {
+                Some(penalty) => zip_update(param.storage, grad.storage, |p, g| p - lr * (g + penalty.gradient_at(p))),
+                None => zip_update(param.storage, grad.storage, |p, g| p - lr * g),
             }
         }
     }
