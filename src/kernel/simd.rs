@@ -20,10 +20,10 @@
 //! passes on every target and at every instruction set.
 //!
 //! The AVX and AVX-512 registers are usable only where their instructions
-//! run: in a build that enables them, or inside the `#[target_feature]`
-//! functions of [`super::dispatch`], which are called only after the CPU
-//! has reported them. Nothing else in the crate names [`Avx`] or
-//! [`Avx512`], which keeps that true.
+//! run: in a build that enables them ([`Build`]), or inside the
+//! `#[target_feature]` copies that [`super::dispatch`] writes, which are
+//! called only after the CPU has reported them. Kernels reach [`Avx`] and
+//! [`Avx512`] only through those two, which keeps that true.
 //!
 //! This module, [`super::dispatch`] and [`super::barrier`] hold the crate's
 //! `unsafe`: here, unaligned loads and stores through pointers taken from
