@@ -122,6 +122,7 @@ fn param_bits_of<M: Model>(m: &M) -> Vec<u32> {
 /// bits of `train_epoch_ordered` over the same indices with the same batch
 /// size, with Adam: parameters, and the epoch's mean loss.
 #[test]
+#[cfg_attr(miri, ignore = "three epochs of two trainings: minutes in Miri; the per-step bits are checked there above")]
 fn batched_epoch_equals_per_sample_epoch() {
     let start = Mixed::init(&mut Xoshiro256PlusPlus::seed_from_u64(9));
     let mut rng = Xoshiro256PlusPlus::seed_from_u64(10);
@@ -156,6 +157,7 @@ fn batched_epoch_equals_per_sample_epoch() {
 /// normalised with its own statistics); bad indices and an order shorter
 /// than a batch are errors, not panics.
 #[test]
+#[cfg_attr(miri, ignore = "150 epochs of training: beyond Miri's time budget in CI")]
 fn batched_epoch_trains_batch_norm_and_reports_bad_input() {
     type Net = (Dense<2, 8>, BatchNorm1d<8>, Relu, Dense<8, 1>, Sigmoid);
     const XOR: [([f32; 2], [f32; 1]); 4] =
