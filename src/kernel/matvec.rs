@@ -284,9 +284,13 @@ mod tests {
         check::<1, 1>();
         check::<5, 7>();
         check::<13, 31>();
-        check::<64, 32>();
-        check::<32, 10>();
-        check::<9, 67>();
+        // Minutes in Miri, which runs only the build's copy.
+        #[cfg(not(miri))]
+        {
+            check::<64, 32>();
+            check::<32, 10>();
+            check::<9, 67>();
+        }
     }
 
     #[test]

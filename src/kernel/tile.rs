@@ -327,11 +327,15 @@ mod tests {
             check::<4, 8, 4>(level);
             check::<5, 16, 7>(level);
             check::<6, 33, 9>(level);
-            check::<9, 64, 13>(level);
-            check::<11, 70, 8>(level);
-            check::<2, 100, 17>(level);
+            // The wide shapes take minutes in Miri (which runs the build's
+            // copy only); the narrow ones above cover every remainder.
             #[cfg(not(miri))]
-            check::<64, 128, 32>(level);
+            {
+                check::<9, 64, 13>(level);
+                check::<11, 70, 8>(level);
+                check::<2, 100, 17>(level);
+                check::<64, 128, 32>(level);
+            }
         }
     }
 
