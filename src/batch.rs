@@ -37,6 +37,8 @@ pub struct Batch<X, const B: usize>(pub [X; B]);
 
 axis_container!(Batch, B, "sample");
 
+crate::zeroed::zeroed_struct!([X: crate::Zeroed, const B: usize] Batch<X, B> as tuple);
+
 impl<X: Default, const B: usize> Default for Batch<X, B> {
     /// `B` default samples.
     fn default() -> Self {

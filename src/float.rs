@@ -34,6 +34,7 @@ pub trait Float:
     sealed::Constants
     + crate::kernel::Simd
     + FloatCore
+    + crate::Zeroed
     + Values<Scalar = Self>
     + Debug
     + Display

@@ -5,7 +5,7 @@
 use core::fmt;
 use core::marker::PhantomData;
 
-use crate::{Backprop, EvalMode, Layer, Mode, TrainMode};
+use crate::{Backprop, EvalMode, Layer, Mode, TrainMode, Zeroed};
 
 /// What [`Forward::forward_tape`] (or
 /// [`forward_tape_eval`](Forward::forward_tape_eval)) records for
@@ -13,7 +13,10 @@ use crate::{Backprop, EvalMode, Layer, Mode, TrainMode};
 /// input type and the [`Mode`] they were recorded in, so that `backward`
 /// knows which input it differentiates with respect to and in which mode.
 ///
-/// Its size is known at compile time; it lives on the stack.
+/// Its size is known at compile time. [`Forward::forward_tape`] returns it
+/// on the stack; [`Forward::forward_tape_into`] writes it where the caller
+/// keeps it (a `static` starting as [`Zeroed::ZEROED`], see [`TapeOf`]), for
+/// models whose tapes do not fit the stack.
 pub struct Tape<X, M, T> {
     layers: T,
     input: PhantomData<fn() -> (X, M)>,
@@ -24,6 +27,33 @@ impl<X, M, T> Tape<X, M, T> {
     pub fn layers(&self) -> &T {
         &self.layers
     }
+}
+
+/// The [`Tape`] that `Net` records on an input `X` in mode `M`: the type to
+/// name where the caller keeps one.
+///
+/// ```
+/// use std::sync::Mutex;
+/// use constnet::prelude::*;
+///
+/// type Net = (Dense<4, 8>, Tanh, Dense<8, 2>);
+/// static TAPE: Mutex<TapeOf<Net, [f32; 4]>> = Mutex::new(Zeroed::ZEROED);
+///
+/// let mut net = Net::init(&mut Xoshiro256PlusPlus::seed_from_u64(1));
+/// let mut tape = TAPE.lock().unwrap();
+/// let y = net.forward_tape_into(&[0.1, 0.2, 0.3, 0.4], &mut tape);
+/// let mut grads = Grads::<Net>::zeroed();
+/// net.backward_params(&tape, &[1.0, 0.0], &mut grads);
+///
+/// // The bits of the tape kept on the stack.
+/// let (y_stack, tape_stack) = net.forward_tape(&[0.1, 0.2, 0.3, 0.4]);
+/// assert_eq!((y, tape.layers()), (y_stack, tape_stack.layers()));
+/// ```
+pub type TapeOf<Net, X, M = TrainMode> = Tape<X, M, <Net as Backprop<X, M>>::Tape>;
+
+/// Every layer's tape zeroed: storage for a tape before any pass.
+impl<X, M, T: Zeroed> Zeroed for Tape<X, M, T> {
+    const ZEROED: Self = Tape { layers: T::ZEROED, input: PhantomData };
 }
 
 impl<X, M, T: Clone> Clone for Tape<X, M, T> {
@@ -93,6 +123,26 @@ pub trait Forward {
         (y, Tape { layers, input: PhantomData })
     }
 
+    /// [`forward_tape`](Forward::forward_tape), writing the tape into
+    /// `tape` instead of returning it: the same output, tape bits and state
+    /// updates, but each layer of a stack writes its tape straight into its
+    /// part of `tape`, so the tapes never gather on the stack. Peak stack
+    /// is then about one layer's tape and two activations, which is what
+    /// lets a large model (LeNet-5, 40 KB of tapes) or a small
+    /// microcontroller train with the tape in a `static` (see [`TapeOf`]).
+    /// Whatever `tape` held before is overwritten.
+    #[inline]
+    fn forward_tape_into<X>(
+        &mut self,
+        x: &X,
+        tape: &mut Tape<X, TrainMode, <Self as Backprop<X, TrainMode>>::Tape>,
+    ) -> <Self as Layer<X>>::Output
+    where
+        Self: Backprop<X, TrainMode>,
+    {
+        self.eval_tape_into(x, &mut tape.layers)
+    }
+
     /// Training in [`EvalMode`] (PyTorch's `model.eval()` followed by
     /// `backward()`), for fine-tuning: batch normalisation uses its running
     /// statistics and changes nothing, dropout is the identity; every
@@ -122,6 +172,21 @@ pub trait Forward {
     {
         let (y, layers) = self.eval_tape(x);
         (y, Tape { layers, input: PhantomData })
+    }
+
+    /// [`forward_tape_eval`](Forward::forward_tape_eval), writing the tape
+    /// into `tape` as [`forward_tape_into`](Forward::forward_tape_into)
+    /// does.
+    #[inline]
+    fn forward_tape_eval_into<X>(
+        &mut self,
+        x: &X,
+        tape: &mut Tape<X, EvalMode, <Self as Backprop<X, EvalMode>>::Tape>,
+    ) -> <Self as Layer<X>>::Output
+    where
+        Self: Backprop<X, EvalMode>,
+    {
+        self.eval_tape_into(x, &mut tape.layers)
     }
 
     /// Back-propagates `dy` = dL/d(output) through the pass recorded in

@@ -3,7 +3,7 @@
 //! [`SameShape`], the check that turns a width mismatch into a readable
 //! compile error.
 
-use crate::{Batch, Mode, TrainMode};
+use crate::{Batch, Mode, TrainMode, Zeroed};
 
 /// A layer, or a stack of layers, that takes inputs of type `X`: inference.
 ///
@@ -49,6 +49,10 @@ pub trait Layer<X> {
 ///   compile time and it lives on the stack). It takes `&mut self` because
 ///   in training mode some layers update state: batch normalisation its
 ///   running statistics, dropout its random generator.
+///   [`eval_tape_into`](Backprop::eval_tape_into) writes the tape into
+///   storage the caller keeps instead (a `static`, starting as
+///   [`Zeroed::ZEROED`]), for models whose tapes do not
+///   fit the stack.
 /// * [`backprop`](Backprop::backprop) takes that tape and dL/d(output),
 ///   *adds* the parameter gradients into `grads` (a model-shaped
 ///   accumulator, see [`Model`](crate::Model)) and returns dL/d(input).
@@ -75,11 +79,31 @@ pub trait Layer<X> {
 pub trait Backprop<X, M: Mode = TrainMode>: Layer<X> {
     /// What [`eval_tape`](Backprop::eval_tape) keeps for
     /// [`backprop`](Backprop::backprop).
-    type Tape;
+    ///
+    /// [`Zeroed`] gives the tape before any pass, what storage for one
+    /// starts as, so that a tape can live in a `static` (or any other place
+    /// the caller keeps) and be filled by
+    /// [`eval_tape_into`](Backprop::eval_tape_into).
+    type Tape: Zeroed;
 
     /// Training: computes the output in mode `M` and the tape for
     /// [`backprop`](Backprop::backprop), updating any training state.
     fn eval_tape(&mut self, x: &X) -> (Self::Output, Self::Tape);
+
+    /// [`eval_tape`](Backprop::eval_tape), writing the tape into `tape`
+    /// instead of returning it, with the same output, tape and state
+    /// updates. A stack passes each layer its own part of `tape`, so the
+    /// tapes are written where they are kept and never gathered on the
+    /// stack: peak stack is about one layer's tape and two activations,
+    /// instead of every tape and the compiler's copies of them. Layers
+    /// that hold other layers override it to do the same; the default
+    /// moves the layer's own tape into place.
+    #[inline]
+    fn eval_tape_into(&mut self, x: &X, tape: &mut Self::Tape) -> Self::Output {
+        let (y, t) = self.eval_tape(x);
+        *tape = t;
+        y
+    }
 
     /// Back-propagates `dy` (dL/d output) through the step recorded in
     /// `tape`: adds dL/dθ into `grads` and returns dL/dx.
@@ -132,6 +156,10 @@ where
         (Batch(y), tapes)
     }
 
+    fn eval_tape_into(&mut self, x: &Batch<X, B>, tape: &mut Self::Tape) -> Self::Output {
+        Batch(eval_tape_each_into(self, &x.0, tape))
+    }
+
     fn backprop(&self, tape: &Self::Tape, dy: &Self::Output, grads: &mut Self) -> Batch<X, B> {
         Batch(backprop_each(self, tape, &dy.0, grads))
     }
@@ -160,6 +188,19 @@ where
 {
     let passes: [(L::Output, L::Tape); N] = core::array::from_fn(|n| layer.eval_tape(&x[n]));
     (core::array::from_fn(|n| passes[n].0), passes.map(|(_, tape)| tape))
+}
+
+/// [`eval_tape_each`] writing each element's tape into its place in
+/// `tapes`.
+pub(crate) fn eval_tape_each_into<L, X, M: Mode, const N: usize>(
+    layer: &mut L,
+    x: &[X; N],
+    tapes: &mut [L::Tape; N],
+) -> [L::Output; N]
+where
+    L: Backprop<X, M>,
+{
+    core::array::from_fn(|n| layer.eval_tape_into(&x[n], &mut tapes[n]))
 }
 
 /// The backward pass of [`eval_tape_each`], element by element in order, so

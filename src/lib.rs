@@ -196,13 +196,14 @@ pub mod state;
 mod streaming;
 pub mod train;
 mod values;
+mod zeroed;
 
 pub use batch::Batch;
 pub use error::{ClassOutOfRange, InvalidHyperparameter, TrainError};
 pub use error::{CsvError, CsvErrorKind, Excerpt, GatherError, MetricError};
 pub use error::{Unit, WeightsError, WithoutPaths};
 pub use float::Float;
-pub use forward::{Forward, Module, Tape};
+pub use forward::{Forward, Module, Tape, TapeOf};
 pub use incremental::{ContextFull, Decoding, Incremental, Position};
 pub use init::Init;
 pub use layer::{Backprop, Layer, PerSample, SameShape};
@@ -212,6 +213,7 @@ pub use model::{Grads, Layout, Model, ParamKind, Shape, Tensor, TensorMut};
 pub use sequence::Sequence;
 pub use streaming::Streaming;
 pub use values::{LengthMismatch, Values};
+pub use zeroed::Zeroed;
 
 // So that the `::constnet::…` paths the derives generate also resolve
 // inside this crate.
@@ -365,7 +367,8 @@ pub mod prelude {
         evaluate, train_batch, train_batched, train_epoch, train_epoch_batched, train_epoch_ordered,
     };
     pub use crate::{
-        Batch, Decoding, EvalMode, Float, Forward, Grads, Incremental, Init, Model, Sequence, Streaming, TrainMode,
+        Batch, Decoding, EvalMode, Float, Forward, Grads, Incremental, Init, Model, Sequence, Streaming, TapeOf,
+        TrainMode, Zeroed,
     };
     // With the `derive` feature, `Model` above is the derive macro too.
     #[cfg(feature = "derive")]

@@ -32,6 +32,8 @@ pub struct Sequence<X, const T: usize>(pub [X; T]);
 
 axis_container!(Sequence, T, "step");
 
+crate::zeroed::zeroed_struct!([X: crate::Zeroed, const T: usize] Sequence<X, T> as tuple);
+
 impl<X: Default, const T: usize> Default for Sequence<X, T> {
     /// `T` default steps.
     fn default() -> Self {

@@ -85,6 +85,9 @@ impl<X, M: Mode, L0: Backprop<X, M>> Backprop<X, M> for (L0,) {
         let (y, tape) = self.0.eval_tape(x);
         (y, (tape,))
     }
+    fn eval_tape_into(&mut self, x: &X, tape: &mut Self::Tape) -> Self::Output {
+        self.0.eval_tape_into(x, &mut tape.0)
+    }
     fn backprop(&self, tape: &Self::Tape, dy: &Self::Output, grads: &mut Self) -> X {
         self.0.backprop(&tape.0, dy, &mut grads.0)
     }
@@ -115,6 +118,15 @@ macro_rules! chain_eval_tape {
     ($s:ident, $acc:expr;) => { $acc };
     ($s:ident, $acc:expr; ($i:tt $t:ident) $($rest:tt)*) => {
         chain_eval_tape!($s, { let x = $acc; let y; (y, $t) = $s.$i.eval_tape(&x); y }; $($rest)*)
+    };
+}
+
+/// As [`chain_eval_tape`], each layer writing its tape into its place in
+/// the caller's `$tape`.
+macro_rules! chain_eval_tape_into {
+    ($s:ident, $tape:ident, $acc:expr;) => { $acc };
+    ($s:ident, $tape:ident, $acc:expr; $i:tt $($rest:tt)*) => {
+        chain_eval_tape_into!($s, $tape, { let x = $acc; $s.$i.eval_tape_into(&x, &mut $tape.$i) }; $($rest)*)
     };
 }
 
@@ -231,6 +243,12 @@ macro_rules! impl_stack {
                 let $tn;
                 let y = chain_eval_tape!(self, { let y; (y, $t0) = self.$i0.eval_tape(x); y }; $(($mi $mt))* ($ln $tn));
                 (y, ($t0, $($mt,)* $tn))
+            }
+
+            /// Each layer writes into its own part of `tape`, so no layer's
+            /// tape is ever on the stack beyond its own pass.
+            fn eval_tape_into(&mut self, x: &$X, tape: &mut Self::Tape) -> Self::Output {
+                chain_eval_tape_into!(self, tape, self.$i0.eval_tape_into(x, &mut tape.$i0); $($mi)* $ln)
             }
 
             fn backprop(&self, tape: &Self::Tape, dy: &Self::Output, grads: &mut Self) -> $X {

@@ -8,6 +8,11 @@ use syn::{DeriveInput, GenericParam, Ident, Index, Type, WherePredicate};
 
 use crate::{body, fresh, generics_with, where_with};
 
+/// The most fields a derived stack takes: its tape is a tuple of the
+/// fields' tapes, and `constnet::Zeroed` is implemented for tuples of up to
+/// this many.
+const MAX_FIELDS: usize = 32;
+
 /// The two impls.
 pub(crate) fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
     let body = body(input, "Sequential")?;
@@ -19,6 +24,15 @@ pub(crate) fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
         ));
     }
     let n = fields.len();
+    if n > MAX_FIELDS {
+        return Err(syn::Error::new_spanned(
+            crate::item_span(input),
+            format!(
+                "`#[derive(Sequential)]` takes at most {MAX_FIELDS} fields (its tape is a tuple of theirs, and constnet gives \
+                 tuples of up to {MAX_FIELDS} a zeroed value); this struct has {n}: group some fields into a nested stack"
+            ),
+        ));
+    }
     let ident = &input.ident;
     let generics = &input.generics;
     let (_, ty_generics, _) = generics.split_for_impl();
@@ -52,6 +66,9 @@ pub(crate) fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
         backprop_bounds.push(
             syn::parse_quote_spanned!(ty.span()=> #ty: ::constnet::Backprop<#input, #mode, Output = #y, Tape = #t>),
         );
+        // Implied by the one above, but a type parameter's bounds are not
+        // elaborated from an associated type's.
+        backprop_bounds.push(syn::parse_quote_spanned!(ty.span()=> #t: ::constnet::Zeroed));
     }
 
     let type_params = |extra: &[TokenStream], tapes: &[Ident]| -> Vec<GenericParam> {
@@ -90,6 +107,15 @@ pub(crate) fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
         },
     );
 
+    let first_index = Index::from(0);
+    let eval_tape_into = (1..n).fold(
+        quote!(#first::eval_tape_into(&mut self.#first_member, __x, &mut __tape.#first_index)),
+        |acc, k| {
+            let (layer, member, index) = (&as_backprop[k], members[k], Index::from(k));
+            quote!({ let __x = #acc; #layer::eval_tape_into(&mut self.#member, &__x, &mut __tape.#index) })
+        },
+    );
+
     let (layer, member, index) = (&as_backprop[last], members[last], Index::from(last));
     let backprop = (0..last).rev().fold(
         quote!(#layer::backprop(&self.#member, &__tape.#index, __dy, &mut __grads.#member)),
@@ -122,6 +148,11 @@ pub(crate) fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
                 #(let #tapes;)*
                 let __y = #eval_tape;
                 (__y, (#(#tapes,)*))
+            }
+
+            /// Each field writes into its own part of `tape`.
+            fn eval_tape_into(&mut self, __x: &#x, __tape: &mut Self::Tape) -> Self::Output {
+                #eval_tape_into
             }
 
             /// The fields in reverse order, each gradient into the same

@@ -313,6 +313,17 @@ fn nested_structs_and_tuple_fields() {
     assert_eq!((y, dx), (y_tuple, dx_tuple));
     assert_eq!(bits(&grads), bits(&grads_tuple));
 
+    // Into a tape kept elsewhere (holding another image's pass): each field,
+    // nested struct and tuple alike, writes its own part, to the same bits.
+    let mut kept: TapeOf<Cnn, _> = Zeroed::ZEROED;
+    cnn.forward_tape_into(&[[[1.0; 4]; 4]], &mut kept);
+    let y_kept = cnn.forward_tape_into(&image, &mut kept);
+    let mut grads_kept = Grads::<Cnn>::zeroed();
+    let dx_kept = cnn.backward(&kept, &[1.0, -1.0], &mut grads_kept);
+    assert_eq!((y_kept, dx_kept), (y, dx));
+    assert_eq!(bits(&grads_kept), bits(&grads));
+    assert_eq!(format!("{:?}", kept.layers()), format!("{:?}", cnn.forward_tape(&image).1.layers()));
+
     let mut source = String::new();
     cnn.write_rust(&mut source).unwrap();
     assert!(source.starts_with("Cnn {\n    conv: (\n    constnet::layers::Conv::from_weights("), "{source}");

@@ -100,6 +100,12 @@ macro_rules! elementwise_on {
                 (y, taped)
             }
 
+            fn eval_tape_into(&mut self, x: &$shape, tape: &mut $shape) -> $shape {
+                let y = self.eval(x);
+                *tape = if <Self as Elementwise<F>>::TAPES_INPUT { *x } else { y };
+                y
+            }
+
             fn backprop(&self, taped: &$shape, dy: &$shape, _grads: &mut Self) -> $shape {
                 let mut dx = *dy;
                 dx.zip_mut(taped, &mut |d, t| *d = *d * self.derivative(t));

@@ -713,6 +713,8 @@ struct Heads<const E: usize, const HEADS: usize, const TQ: usize, const TK: usiz
     keys: usize,
 }
 
+crate::zeroed::zeroed_struct!([const E: usize, const HEADS: usize, const TQ: usize, const TK: usize, F: crate::Zeroed] Heads<E, HEADS, TQ, TK, F> { q, k, v, weights, concat, keys });
+
 /// What [`MultiHeadAttention`]'s self-attention keeps of a sequence of `T`
 /// steps for its backward pass: the input, q, k, v, the attention weights
 /// of every head, the concatenated heads and the key-padding length.
@@ -721,6 +723,8 @@ pub struct AttentionTape<const E: usize, const HEADS: usize, const T: usize, F> 
     x: [[F; E]; T],
     heads: Heads<E, HEADS, T, T, F>,
 }
+
+crate::zeroed::zeroed_struct!([const E: usize, const HEADS: usize, const T: usize, F: crate::Zeroed] AttentionTape<E, HEADS, T, F> { x, heads });
 
 impl<const E: usize, const HEADS: usize, const T: usize, F: Copy> AttentionTape<E, HEADS, T, F> {
     /// Head `h`'s attention weights, `[query][key]` (PyTorch's
@@ -755,6 +759,8 @@ pub struct CrossAttentionTape<const E: usize, const HEADS: usize, const TQ: usiz
     memory: [[F; E]; TK],
     heads: Heads<E, HEADS, TQ, TK, F>,
 }
+
+crate::zeroed::zeroed_struct!([const E: usize, const HEADS: usize, const TQ: usize, const TK: usize, F: crate::Zeroed] CrossAttentionTape<E, HEADS, TQ, TK, F> { query, memory, heads });
 
 impl<const E: usize, const HEADS: usize, const TQ: usize, const TK: usize, F: Copy>
     CrossAttentionTape<E, HEADS, TQ, TK, F>

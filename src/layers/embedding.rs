@@ -121,6 +121,14 @@ impl<const V: usize> Default for TokenId<V> {
     }
 }
 
+impl<const V: usize> crate::Zeroed for TokenId<V> {
+    /// Id 0, as [`Default`]; `TokenId<0>` has none (a compile-time error).
+    const ZEROED: Self = {
+        assert!(V > 0, "TokenId<0> has no ids, so no zeroed value");
+        TokenId(0)
+    };
+}
+
 /// An id that is not below the vocabulary size: what making a [`TokenId`]
 /// from an unchecked number returns for a bad one.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -139,6 +139,10 @@ where
         <(Dense<E, FF, F>, Act, Dense<FF, E, F>) as Backprop<X, Md>>::eval_tape(&mut self.layers, x)
     }
 
+    fn eval_tape_into(&mut self, x: &X, tape: &mut Self::Tape) -> Self::Output {
+        <(Dense<E, FF, F>, Act, Dense<FF, E, F>) as Backprop<X, Md>>::eval_tape_into(&mut self.layers, x, tape)
+    }
+
     fn backprop(&self, tape: &Self::Tape, dy: &Self::Output, grads: &mut Self) -> X {
         <(Dense<E, FF, F>, Act, Dense<FF, E, F>) as Backprop<X, Md>>::backprop(
             &self.layers,

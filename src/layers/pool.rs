@@ -347,6 +347,8 @@ impl<
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct PoolIndices<T>(T);
 
+crate::zeroed::zeroed_struct!([T: crate::Zeroed] PoolIndices<T> as tuple);
+
 impl<T> PoolIndices<T> {
     /// The positions: for each channel and output, the index of the
     /// window's maximum in its input row (`MaxPool1d`) or plane, `h·W + w`

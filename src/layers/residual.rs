@@ -94,6 +94,12 @@ impl<X: Values, M: Mode, Block: Backprop<X, M, Output = X>> Backprop<X, M> for R
         (y, tape)
     }
 
+    fn eval_tape_into(&mut self, x: &X, tape: &mut Block::Tape) -> X {
+        let mut y = self.block.eval_tape_into(x, tape);
+        y.zip_mut(x, &mut |y, x| *y = x + *y);
+        y
+    }
+
     fn backprop(&self, tape: &Block::Tape, dy: &X, grads: &mut Self) -> X {
         let mut dx = self.block.backprop(tape, dy, &mut grads.block);
         dx.zip_mut(dy, &mut |dx, d| *dx = d + *dx);

@@ -7,7 +7,7 @@ use core::fmt;
 
 use rand::Rng;
 
-use crate::layer::{backprop_each, eval_each, eval_tape_each};
+use crate::layer::{backprop_each, eval_each, eval_tape_each, eval_tape_each_into};
 use crate::model::{Tensor, TensorMut};
 use crate::{Backprop, Float, Init, Layer, Mode, Model, Module, PerSample, Sequence, Values};
 
@@ -181,6 +181,10 @@ where
         (Sequence(y), tapes)
     }
 
+    fn eval_tape_into(&mut self, x: &Sequence<X, T>, tape: &mut Self::Tape) -> Self::Output {
+        Sequence(eval_tape_each_into(&mut self.layer, &x.0, tape))
+    }
+
     /// In step order, so the shared parameters' gradients add up in one
     /// fixed order.
     fn backprop(&self, tape: &Self::Tape, dy: &Self::Output, grads: &mut Self) -> Sequence<X, T> {
@@ -216,6 +220,10 @@ macro_rules! elementwise_on_sequences {
             fn eval_tape(&mut self, x: &Sequence<X, T>) -> (Self::Output, Self::Tape) {
                 let (y, tapes) = eval_tape_each(self, &x.0);
                 (Sequence(y), tapes)
+            }
+
+            fn eval_tape_into(&mut self, x: &Sequence<X, T>, tape: &mut Self::Tape) -> Self::Output {
+                Sequence(eval_tape_each_into(self, &x.0, tape))
             }
 
             fn backprop(&self, tape: &Self::Tape, dy: &Self::Output, grads: &mut Self) -> Sequence<X, T> {

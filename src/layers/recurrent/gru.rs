@@ -46,6 +46,8 @@ pub struct GruStepTape<const I: usize, const H: usize, F> {
     hidden_n: [F; H],
 }
 
+crate::zeroed::zeroed_struct!([const I: usize, const H: usize, F: crate::Zeroed] GruStepTape<I, H, F> { x, previous, r, z, n, hidden_n });
+
 impl<const I: usize, const H: usize, F: Float> Gru<I, H, F> {
     /// The cell with these weights.
     const fn with_weights(weights: GateWeights<3, I, H, F>) -> Self {

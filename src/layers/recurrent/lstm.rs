@@ -46,6 +46,8 @@ pub struct LstmState<const H: usize, F = f32> {
     pub c: [F; H],
 }
 
+crate::zeroed::zeroed_struct!([const H: usize, F: crate::Zeroed] LstmState<H, F> { h, c });
+
 impl<const H: usize, F: Float> LstmState<H, F> {
     /// The state with `h` and `c`.
     pub const fn new(h: [F; H], c: [F; H]) -> Self {
@@ -90,6 +92,8 @@ pub struct LstmStepTape<const I: usize, const H: usize, F> {
     /// tanh(c′).
     tanh_c: [F; H],
 }
+
+crate::zeroed::zeroed_struct!([const I: usize, const H: usize, F: crate::Zeroed] LstmStepTape<I, H, F> { x, previous, gates, tanh_c });
 
 impl<const I: usize, const H: usize, F: Float> Lstm<I, H, F> {
     /// The cell with these weights.

@@ -49,7 +49,7 @@ pub use stacked::Stacked;
 
 use crate::kernel::{matvec_t_backprop, matvec_t_columns};
 use crate::layer::SameShape;
-use crate::{Backprop, Float, Layer, Mode, Sequence, Values};
+use crate::{Backprop, Float, Layer, Mode, Sequence, Values, Zeroed};
 
 /// One time step of a recurrent layer: the cell of [`Rnn`], [`Lstm`] or
 /// [`Gru`]. See the [module](self) for how cells become layers.
@@ -85,7 +85,7 @@ pub trait Cell: Sized {
     /// `h` and `c` for an LSTM ([`LstmState`]).
     type State: Values<Scalar = Self::Scalar>;
     /// What one step's backward pass needs.
-    type StepTape;
+    type StepTape: Zeroed;
 
     /// Inference: advances `state` by one input step and returns the
     /// output. `&self`, no heap, no panic: this is how firmware runs a
@@ -124,7 +124,7 @@ pub trait Recurrent: Sized {
     type State: Values<Scalar = Self::Scalar>;
     /// What the backward pass of a `T`-step sequence needs: the steps'
     /// tapes, sized at compile time.
-    type Tape<const T: usize>;
+    type Tape<const T: usize>: Zeroed;
 
     /// Inference over a sequence from `state`: every output step and the
     /// final state.

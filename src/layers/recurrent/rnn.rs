@@ -77,6 +77,8 @@ pub struct RnnStepTape<const I: usize, const H: usize, F> {
     next: [F; H],
 }
 
+crate::zeroed::zeroed_struct!([const I: usize, const H: usize, F: crate::Zeroed] RnnStepTape<I, H, F> { x, previous, next });
+
 impl<const I: usize, const H: usize, F: Float, A: RnnNonlinearity> Rnn<I, H, F, A> {
     /// The cell with these weights.
     const fn with_weights(weights: GateWeights<1, I, H, F>) -> Self {

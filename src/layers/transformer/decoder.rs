@@ -7,11 +7,11 @@ use core::fmt;
 use rand::Rng;
 
 use super::{FeedForwardBlock, NormPlacement, PostNorm, SelfAttentionBlock};
-use crate::layer::{SameShape, backprop_each, eval_tape_each};
+use crate::layer::{SameShape, backprop_each, eval_tape_each_into};
 use crate::layers::{AttentionMask, Causal, FeedForward, LayerNorm, MultiHeadAttention, NoMask, Padded, PerStep, Relu};
 use crate::model::{Tensor, TensorMut};
 use crate::state::{Segment, StateEntry, StateEntryMut, StatePath};
-use crate::{Backprop, Float, Incremental, Init, Layer, Mode, Model, Module, PerSample, Position, Sequence};
+use crate::{Backprop, Float, Incremental, Init, Layer, Mode, Model, Module, PerSample, Position, Sequence, Zeroed};
 
 /// A transformer decoder layer over a target sequence of `E` features and a
 /// memory (the encoder's output): PyTorch's
@@ -285,6 +285,8 @@ pub struct DecoderTape<S, C, N, G> {
     ff_block: G,
 }
 
+crate::zeroed::zeroed_struct!([S: crate::Zeroed, C: crate::Zeroed, N: crate::Zeroed, G: crate::Zeroed] DecoderTape<S, C, N, G> { self_block, cross, norm2, ff_block });
+
 /// `a + b`, step by step and element by element, as
 /// [`Residual`](crate::layers::Residual) adds.
 fn add<F: Float, const E: usize, const T: usize>(
@@ -320,30 +322,29 @@ where
         self.ff_block.eval(&x)
     }
 
-    #[allow(clippy::type_complexity)]
-    fn run_tape<const TQ: usize, Mem: Copy, Md: Mode>(
+    /// Training: the output, each stage writing its tape into its part of
+    /// `tape`.
+    fn run_tape_into<const TQ: usize, Mem: Copy, Md: Mode>(
         &mut self,
         tgt: &Sequence<[F; E], TQ>,
         memory: &Mem,
-    ) -> (Sequence<[F; E], TQ>, DecoderStages<E, HEADS, FF, F, Act, P, Mk, TQ, Mem, Md>)
+        tape: &mut DecoderStages<E, HEADS, FF, F, Act, P, Mk, TQ, Mem, Md>,
+    ) -> Sequence<[F; E], TQ>
     where
         SelfAttentionBlock<E, HEADS, F, P, Mk>: Backprop<Sequence<[F; E], TQ>, Md, Output = Sequence<[F; E], TQ>>,
         MultiHeadAttention<E, HEADS, F, NoMask>:
             Backprop<(Sequence<[F; E], TQ>, Mem), Md, Output = Sequence<[F; E], TQ>>,
         FeedForwardBlock<E, FF, F, Act, P>: Backprop<Sequence<[F; E], TQ>, Md, Output = Sequence<[F; E], TQ>>,
     {
-        let (x, self_block) = self.self_block.eval_tape(tgt);
-        let (x, cross, norm2) = if P::NORM_FIRST {
-            let (normed, norm2) = eval_tape_each::<_, _, Md, TQ>(&mut self.norm2, &x.0);
-            let (attended, cross) = self.multihead_attn.eval_tape(&(Sequence(normed), *memory));
-            (add(&x, &attended), cross, norm2)
+        let x = self.self_block.eval_tape_into(tgt, &mut tape.self_block);
+        let x = if P::NORM_FIRST {
+            let normed = eval_tape_each_into::<_, _, Md, TQ>(&mut self.norm2, &x.0, &mut tape.norm2);
+            add(&x, &self.multihead_attn.eval_tape_into(&(Sequence(normed), *memory), &mut tape.cross))
         } else {
-            let (attended, cross) = self.multihead_attn.eval_tape(&(x, *memory));
-            let (normed, norm2) = eval_tape_each::<_, _, Md, TQ>(&mut self.norm2, &add(&x, &attended).0);
-            (Sequence(normed), cross, norm2)
+            let attended = self.multihead_attn.eval_tape_into(&(x, *memory), &mut tape.cross);
+            Sequence(eval_tape_each_into::<_, _, Md, TQ>(&mut self.norm2, &add(&x, &attended).0, &mut tape.norm2))
         };
-        let (y, ff_block) = self.ff_block.eval_tape(&x);
-        (y, DecoderTape { self_block, cross, norm2, ff_block })
+        self.ff_block.eval_tape_into(&x, &mut tape.ff_block)
     }
 
     /// Back through the stages in reverse; dL/dtgt comes through the
@@ -435,8 +436,18 @@ macro_rules! decoder_input {
             /// block's.
             type Tape = DecoderStages<E, HEADS, FF, F, Act, P, Mk, TQ, $as_e, Md>;
 
-            fn eval_tape(&mut self, (tgt, $m): &(Sequence<X, TQ>, $memory)) -> (Sequence<[F; E], TQ>, Self::Tape) {
-                self.run_tape::<TQ, $as_e, Md>(tgt.as_shape(), &$to_e)
+            fn eval_tape(&mut self, x: &(Sequence<X, TQ>, $memory)) -> (Sequence<[F; E], TQ>, Self::Tape) {
+                let mut tape = Zeroed::ZEROED;
+                let y = self.eval_tape_into(x, &mut tape);
+                (y, tape)
+            }
+
+            fn eval_tape_into(
+                &mut self,
+                (tgt, $m): &(Sequence<X, TQ>, $memory),
+                tape: &mut Self::Tape,
+            ) -> Sequence<[F; E], TQ> {
+                self.run_tape_into::<TQ, $as_e, Md>(tgt.as_shape(), &$to_e, tape)
             }
 
             /// `(dtgt, dmemory)`.

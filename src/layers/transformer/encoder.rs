@@ -279,6 +279,10 @@ where
         self.blocks.eval_tape(x.as_shape())
     }
 
+    fn eval_tape_into(&mut self, x: &Sequence<X, T>, tape: &mut Self::Tape) -> Sequence<[F; E], T> {
+        self.blocks.eval_tape_into(x.as_shape(), tape)
+    }
+
     fn backprop(&self, tape: &Self::Tape, dy: &Sequence<[F; E], T>, grads: &mut Self) -> Sequence<X, T> {
         SameShape::from_shape(self.blocks.backprop(tape, dy, &mut grads.blocks))
     }
