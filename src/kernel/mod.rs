@@ -135,6 +135,18 @@ dispatched! {
         }
     }
 
+    /// [`map_in_place`] over a run of values of any length: a whole
+    /// feature map, flattened, in one loop (a loop per row took the
+    /// firmware's `cnn_digits` 22,939 instructions per inference on the
+    /// Cortex-M4F, flattened 22,452). A vector keeps the array version,
+    /// whose length is a constant: with it, the digits MLP's inference is
+    /// about 3% faster on the host than through this one.
+    widest Avx512: fn map_slice_in_place[F: Float](values: &mut [F], f: impl Fn(F) -> F) {
+        for v in values.iter_mut() {
+            *v = f(*v);
+        }
+    }
+
     /// [`matvec_t`] for layers of at most
     /// [`REGISTER_OUTPUTS`](matvec::REGISTER_OUTPUTS) outputs:
     /// [`matvec::matvec_t_registers`].
@@ -307,6 +319,8 @@ mod tests {
         let run = |level| {
             let mut values: [f32; 77] = core::array::from_fn(value);
             at::map_in_place(level, &mut values, crate::Float::tanh);
+            let mut run: [f32; 77] = core::array::from_fn(|k| value(k + 500));
+            at::map_slice_in_place(level, &mut run[..], crate::Float::sigmoid);
             let mut a: [f32; 45] = core::array::from_fn(|k| value(k + 100));
             let b: [f32; 45] = core::array::from_fn(|k| value(k + 200));
             let mut c: [f32; 45] = core::array::from_fn(|k| value(k + 300));
@@ -318,7 +332,7 @@ mod tests {
             // Any NaN counts as one value: which NaN an operation returns is
             // not fixed (Miri picks its payload at random).
             let bits = |x: &f32| if x.is_nan() { u32::MAX } else { x.to_bits() };
-            [&values[..], &a, &c, &d].map(|v| v.iter().map(bits).collect::<Vec<_>>())
+            [&values[..], &run, &a, &c, &d].map(|v| v.iter().map(bits).collect::<Vec<_>>())
         };
         let expected = run(Level::Build);
         for level in available() {

@@ -58,11 +58,17 @@ macro_rules! elementwise_layer {
             $crate::kernel::map_in_place(&mut y, |v| this.apply(v));
             y
         });
+        // In place on one copy of the input, flattened: building the map
+        // with nested `from_fn`s kept several copies of it on the stack.
         elementwise_on!($layer, [const L, const C], [[F; L]; C], |this, x| {
-            core::array::from_fn(|c| Layer::<[F; L]>::eval(this, &x[c]))
+            let mut y = *x;
+            $crate::kernel::map_slice_in_place(y.as_flattened_mut(), |v| this.apply(v));
+            y
         });
         elementwise_on!($layer, [const W, const H, const C], [[[F; W]; H]; C], |this, x| {
-            core::array::from_fn(|c| core::array::from_fn(|h| Layer::<[F; W]>::eval(this, &x[c][h])))
+            let mut y = *x;
+            $crate::kernel::map_slice_in_place(y.as_flattened_mut().as_flattened_mut(), |v| this.apply(v));
+            y
         });
     };
 }
