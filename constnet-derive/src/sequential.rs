@@ -163,3 +163,20 @@ pub(crate) fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
         }
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::{MAX_FIELDS, expand};
+
+    fn with_fields(n: usize) -> syn::DeriveInput {
+        let fields: String = (0..n).map(|k| format!("f{k}: Relu, ")).collect();
+        syn::parse_str(&format!("struct Wide {{ {fields} }}")).expect("a struct")
+    }
+
+    #[test]
+    fn more_fields_than_tapes_have_zeroed_tuples_is_an_error_saying_so() {
+        assert!(expand(&with_fields(MAX_FIELDS)).is_ok());
+        let error = expand(&with_fields(MAX_FIELDS + 1)).expect_err("too many fields").to_string();
+        assert!(error.contains("at most 32 fields") && error.contains("this struct has 33"), "{error}");
+    }
+}

@@ -520,3 +520,51 @@ pub mod visibility {
         net.backward(&tape, &[1.0, 1.0], &mut grads);
     }
 }
+
+/// The widest derived stack, 32 fields: its tape (a tuple of 32) still has
+/// a zeroed value, so it can be kept outside the stack.
+#[derive(Model, Sequential, Clone, Debug, PartialEq)]
+struct Widest {
+    f0: Relu,
+    f1: Relu,
+    f2: Relu,
+    f3: Relu,
+    f4: Relu,
+    f5: Relu,
+    f6: Relu,
+    f7: Relu,
+    f8: Relu,
+    f9: Relu,
+    f10: Relu,
+    f11: Relu,
+    f12: Relu,
+    f13: Relu,
+    f14: Relu,
+    f15: Relu,
+    f16: Relu,
+    f17: Relu,
+    f18: Relu,
+    f19: Relu,
+    f20: Relu,
+    f21: Relu,
+    f22: Relu,
+    f23: Relu,
+    f24: Relu,
+    f25: Relu,
+    f26: Relu,
+    f27: Relu,
+    f28: Relu,
+    f29: Relu,
+    f30: Relu,
+    f31: Relu,
+}
+
+#[test]
+fn the_widest_derived_stack_trains_into_a_kept_tape() {
+    let mut net = <Widest as Model<f32>>::ZERO;
+    let mut kept: TapeOf<Widest, [f32; 3]> = Zeroed::ZEROED;
+    let y = net.forward_tape_into(&[-1.0, 0.5, 2.0], &mut kept);
+    let mut grads = <Widest as Model<f32>>::ZERO;
+    let dx = net.backward(&kept, &[1.0, 1.0, 1.0], &mut grads);
+    assert_eq!((y, dx), ([0.0, 0.5, 2.0], [0.0, 1.0, 1.0]));
+}
