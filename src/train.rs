@@ -97,7 +97,13 @@ fn step_on_mean<F: Float, M: Model<F>, O: Optimizer<F, M>>(
 fn scale_finding_non_finite<F: Float, M: Model<F>>(grads: &mut M, scale: F) -> Option<usize> {
     let mut first = None;
     for (index, tensor) in grads.tensors_mut().enumerate() {
-        let finite = crate::kernel::scale_all_finite(tensor.storage, scale);
+        // A one-sample batch scales by exactly one, which changes no bits:
+        // only the check is left, and it stores nothing.
+        let finite = if scale == F::one() {
+            crate::kernel::all_finite(tensor.storage)
+        } else {
+            crate::kernel::scale_all_finite(tensor.storage, scale)
+        };
         if !finite && first.is_none() {
             first = Some(index);
         }
