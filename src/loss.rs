@@ -16,7 +16,7 @@
 
 use crate::Float;
 use crate::error::ClassOutOfRange;
-use crate::layers::{max_finite_or_first, softmax};
+use crate::layers::{Exponentials, exponentials};
 
 /// Mean squared error, PyTorch's `MSELoss`: (1/N)·Σ(a − y)², gradient
 /// 2(a − y)/N.
@@ -123,8 +123,7 @@ pub fn bce_with_logits<F: Float, const N: usize>(logits: &[F; N], target: &[F; N
 /// assert_eq!(loss, 0.0);
 /// ```
 pub fn softmax_cross_entropy<F: Float, const N: usize>(logits: &[F; N], target: &[F; N]) -> (F, [F; N]) {
-    let max = max_finite_or_first(logits);
-    let sum_exp = logits.iter().fold(F::zero(), |s, &z| s + (z - max).exp());
+    let Exponentials { shift: max, exps, sum: sum_exp } = exponentials(logits);
     let log_sum_exp = sum_exp.ln();
     let mut loss = F::zero();
     let mut target_sum = F::zero();
@@ -135,8 +134,8 @@ pub fn softmax_cross_entropy<F: Float, const N: usize>(logits: &[F; N], target: 
         }
         target_sum = target_sum + y;
     }
-    let p = softmax(logits);
-    (loss, core::array::from_fn(|k| p[k] * target_sum - target[k]))
+    // softmax(logits), from the same exponentials.
+    (loss, core::array::from_fn(|k| exps[k] / sum_exp * target_sum - target[k]))
 }
 
 /// The one-hot vector of `class` among `N` classes, or an error if

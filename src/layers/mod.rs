@@ -90,7 +90,7 @@ pub use prelu::{PRelu, SharedPRelu};
 pub use recurrent::{Bidirectional, Cell, Gru, Lstm, LstmState, Recurrent, Rnn, RnnNonlinearity, Stacked};
 pub use residual::Residual;
 pub use softmax::Softmax;
-pub(crate) use softmax::{max_finite_or_first, softmax};
+pub(crate) use softmax::{Exponentials, exponentials};
 pub use steps::{LastStep, MeanOverSteps, PerStep};
 pub use tcn::{TcnBlock, TcnState};
 pub use transformer::{

@@ -24,19 +24,36 @@ pub struct Softmax;
 
 /// The max-shifted softmax of `z` (see [`Softmax`]).
 pub(crate) fn softmax<F: Float, const N: usize>(z: &[F; N]) -> [F; N] {
-    let max = max_finite_or_first(z);
-    let mut e = z.map(|v| (v - max).exp());
-    let sum = e.iter().fold(F::zero(), |s, &v| s + v);
-    for v in e.iter_mut() {
+    let Exponentials { mut exps, sum, .. } = exponentials(z);
+    for v in exps.iter_mut() {
         *v = *v / sum;
     }
-    e
+    exps
+}
+
+/// What [`softmax`] divides, which the cross-entropy also needs: computed
+/// once for both, since `exp` is most of their cost.
+pub(crate) struct Exponentials<F, const N: usize> {
+    /// The shift: the largest element.
+    pub(crate) shift: F,
+    /// e^(z − shift), element by element.
+    pub(crate) exps: [F; N],
+    /// Their sum, in element order.
+    pub(crate) sum: F,
+}
+
+/// The shifted exponentials of `z` and their sum.
+pub(crate) fn exponentials<F: Float, const N: usize>(z: &[F; N]) -> Exponentials<F, N> {
+    let shift = max_finite_or_first(z);
+    let exps = z.map(|v| (v - shift).exp());
+    let sum = exps.iter().fold(F::zero(), |s, &v| s + v);
+    Exponentials { shift, exps, sum }
 }
 
 /// The largest element, used as the shift that keeps `exp` from
 /// overflowing. `FloatCore::max` skips NaN, so a NaN element does not hide
 /// the maximum (it still poisons the sum, and so every output).
-pub(crate) fn max_finite_or_first<F: Float>(z: &[F]) -> F {
+fn max_finite_or_first<F: Float>(z: &[F]) -> F {
     z.iter().fold(F::neg_infinity(), |m, &v| m.max(v))
 }
 
